@@ -1,0 +1,195 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/store"
+)
+
+// Beginner starts transactions: a pool for the runner, the one connection
+// holding the exclusive lock for a rebuild.
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+type slot struct {
+	projection string
+	partition  int32
+}
+
+// projectionError is an *ApplyError of a named projection.
+type projectionError struct {
+	projection string
+	*ApplyError
+}
+
+// decode fills Env and Event of tahsil.events records. A record that does
+// not decode stops every projection at it.
+func decode(reg *events.Registry, recs []Record) error {
+	for i := range recs {
+		r := &recs[i]
+		env, err := events.ParseEvent(r.Value)
+		if err != nil {
+			return failAt(*r, err)
+		}
+		r.Env = env
+		ev, err := reg.DecodeEvent(env)
+		if err != nil {
+			return failAt(*r, err)
+		}
+		r.Event = ev
+	}
+	return nil
+}
+
+// applyOnce applies recs to every projection in one transaction, skipping
+// what each projection already applied and what lies at or beyond a
+// projection's stop (its unresolved failure). It returns the next offsets
+// it stored.
+func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Record, stops map[slot]int64, now time.Time) (map[slot]int64, error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	q := store.New(tx)
+
+	names := make([]string, len(projs))
+	for i, p := range projs {
+		names[i] = p.Name()
+		if err := q.ProjectionLockShared(ctx, p.Name()); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", p.Name(), err)
+		}
+	}
+	partSet := map[int32]bool{}
+	for _, r := range recs {
+		partSet[r.Partition] = true
+	}
+	parts := make([]int32, 0, len(partSet))
+	for p := range partSet {
+		parts = append(parts, p)
+	}
+	rows, err := q.ProjectionOffsetsLock(ctx, store.ProjectionOffsetsLockParams{Projections: names, Partitions: parts})
+	if err != nil {
+		return nil, fmt.Errorf("lock offsets: %w", err)
+	}
+	next := map[slot]int64{}
+	for _, row := range rows {
+		next[slot{row.Projection, row.Partition}] = row.NextOffset
+	}
+
+	stored := map[slot]int64{}
+	for _, p := range projs {
+		todo := make([]Record, 0, len(recs))
+		for _, r := range recs {
+			s := slot{p.Name(), r.Partition}
+			if r.Offset < next[s] {
+				continue
+			}
+			if stop, stopped := stops[s]; stopped && r.Offset >= stop {
+				continue
+			}
+			todo = append(todo, r)
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		if err := p.Apply(ctx, tx, todo); err != nil {
+			if ae, ok := asApplyError(err); ok {
+				return nil, &projectionError{projection: p.Name(), ApplyError: ae}
+			}
+			return nil, fmt.Errorf("projection %s: %w", p.Name(), err)
+		}
+		for _, r := range todo {
+			s := slot{p.Name(), r.Partition}
+			if r.Offset+1 > stored[s] {
+				stored[s] = r.Offset + 1
+			}
+		}
+	}
+	if len(stored) == 0 {
+		return stored, tx.Commit(ctx)
+	}
+	keys := make([]slot, 0, len(stored))
+	for s := range stored {
+		keys = append(keys, s)
+	}
+	// A fixed order keeps concurrent batches from deadlocking on the rows.
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].projection != keys[j].projection {
+			return keys[i].projection < keys[j].projection
+		}
+		return keys[i].partition < keys[j].partition
+	})
+	payload := make([]progressNote, 0, len(keys))
+	for _, s := range keys {
+		if err := q.ProjectionOffsetUpsert(ctx, store.ProjectionOffsetUpsertParams{
+			Projection: s.projection, Partition: s.partition, NextOffset: stored[s], UpdatedAt: now,
+		}); err != nil {
+			return nil, fmt.Errorf("store offset: %w", err)
+		}
+		payload = append(payload, progressNote{s.projection, s.partition, stored[s]})
+	}
+	note, _ := json.Marshal(payload)
+	if len(note) < 7900 { // NOTIFY payloads are capped at 8000 bytes; waiters also poll
+		if err := q.ProjectionNotify(ctx, string(note)); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return stored, nil
+}
+
+// progressNote is the NOTIFY payload element: a projection's new next offset.
+type progressNote struct {
+	Projection string `json:"p"`
+	Partition  int32  `json:"n"`
+	NextOffset int64  `json:"o"`
+}
+
+// applyBatch applies recs, recording and stopping at every record a
+// projection cannot apply, and retrying the rest. Errors it returns are
+// transient (database unreachable): the caller retries the same batch.
+func applyBatch(ctx context.Context, db Beginner, projs []Projection, recs []Record, stops map[slot]int64, now time.Time, onFail func(string, *ApplyError)) (map[slot]int64, error) {
+	for {
+		stored, err := applyOnce(ctx, db, projs, recs, stops, now)
+		var pe *projectionError
+		if !errors.As(err, &pe) {
+			return stored, err
+		}
+		s := slot{pe.projection, pe.Partition}
+		if old, ok := stops[s]; ok && old <= pe.Offset {
+			return nil, fmt.Errorf("projection %s failed again before its stop: %w", pe.projection, pe.ApplyError)
+		}
+		stops[s] = pe.Offset
+		onFail(pe.projection, pe.ApplyError)
+		if err := recordFailure(ctx, db, pe.projection, pe.ApplyError, now); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func recordFailure(ctx context.Context, db Beginner, projection string, ae *ApplyError, now time.Time) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if err := store.New(tx).ProjectionFailureRecord(ctx, store.ProjectionFailureRecordParams{
+		Projection: projection, Partition: ae.Partition, KafkaOffset: ae.Offset,
+		EventID: ae.EventID, EventType: ae.EventType, Error: ae.Err.Error(), FailedAt: now,
+	}); err != nil {
+		return fmt.Errorf("record projection failure: %w", err)
+	}
+	return tx.Commit(ctx)
+}

@@ -1,0 +1,371 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/adc-dz/tahsil/collection"
+	"github.com/adc-dz/tahsil/keyring"
+	"github.com/adc-dz/tahsil/store"
+)
+
+// Personal opens sealed personal parts. Keys are preloaded per batch, so a
+// batch costs one key query however many people it touches.
+type Personal interface {
+	Open(ctx context.Context, subject string, sealed []byte, v any) error
+	Preload(ctx context.Context, subjects []string) error
+}
+
+// openPersonal opens a sealed part; erased reports a destroyed key, which is
+// not an error: the person shows as erased.
+func openPersonal(ctx context.Context, p Personal, subject string, sealed []byte, v any) (erased bool, err error) {
+	if len(sealed) == 0 {
+		return false, nil
+	}
+	err = p.Open(ctx, subject, sealed, v)
+	if errors.Is(err, keyring.ErrErased) {
+		return true, nil
+	}
+	return false, err
+}
+
+func subjectsOf(recs []Record, agg collection.AggregateType) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, r := range recs {
+		if r.Env.Aggregate.Type == agg && !seen[r.Env.Aggregate.ID] {
+			seen[r.Env.Aggregate.ID] = true
+			ids = append(ids, r.Env.Aggregate.ID)
+		}
+	}
+	return ids
+}
+
+// checkVersion guards the read model against a gap or a replay: each event
+// must take its aggregate exactly one version further.
+func checkVersion(have int64, r Record) error {
+	if r.Env.Aggregate.Version != have+1 {
+		return fmt.Errorf("aggregate %s at version %d cannot take event version %d", r.Env.Aggregate.ID, have, r.Env.Aggregate.Version)
+	}
+	return nil
+}
+
+// Creditors projects creditor events into the creditors table.
+type Creditors struct{ personal Personal }
+
+// NewCreditors returns the creditors projection.
+func NewCreditors(p Personal) *Creditors { return &Creditors{personal: p} }
+
+// Name implements Projection.
+func (*Creditors) Name() string { return "creditors" }
+
+// Tables implements Projection.
+func (*Creditors) Tables() []string { return []string{"creditors"} }
+
+// Apply implements Projection: it folds the batch in memory, starting from
+// the stored rows, and writes each changed row once.
+func (c *Creditors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+	ids := subjectsOf(recs, collection.CreditorAggregate)
+	if len(ids) == 0 {
+		return nil
+	}
+	q := store.New(tx)
+	existing, err := q.CreditorsGetMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("load creditors: %w", err)
+	}
+	rows := make(map[string]*store.Creditor, len(ids))
+	for i := range existing {
+		rows[existing[i].ID] = &existing[i]
+	}
+	if err := c.personal.Preload(ctx, ids); err != nil {
+		return err
+	}
+	var order []string
+	for _, r := range recs {
+		if r.Env.Aggregate.Type != collection.CreditorAggregate {
+			continue
+		}
+		row := rows[r.Env.Aggregate.ID]
+		var have int64
+		if row != nil {
+			have = row.Version
+		}
+		if err := checkVersion(have, r); err != nil {
+			return failAt(r, err)
+		}
+		switch e := r.Event.(type) {
+		case collection.CreditorRegistered:
+			var p collection.CreditorPersonal
+			erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
+			if err != nil {
+				return failAt(r, err)
+			}
+			row = &store.Creditor{
+				ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, CreatedAt: r.Env.OccurredAt,
+				LegalForm: e.Profile.LegalForm, Sector: e.Profile.Sector, Wilaya: int32(e.Profile.Wilaya),
+				CommissionBps: int32(e.Profile.CommissionBPS), Erased: erased,
+			}
+			setCreditorPersonal(row, p, collection.CreditorPersonalFields())
+			rows[e.ID] = row
+		case collection.CreditorUpdated:
+			if row == nil {
+				return failAt(r, errors.New("update of an unknown creditor"))
+			}
+			ch := e.Changes
+			if ch.LegalForm != nil {
+				row.LegalForm = *ch.LegalForm
+			}
+			if ch.Sector != nil {
+				row.Sector = *ch.Sector
+			}
+			if ch.Wilaya != nil {
+				row.Wilaya = int32(*ch.Wilaya)
+			}
+			if ch.CommissionBPS != nil {
+				row.CommissionBps = int32(*ch.CommissionBPS)
+			}
+			var p collection.CreditorPersonal
+			erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
+			if err != nil {
+				return failAt(r, err)
+			}
+			row.Erased = row.Erased || erased
+			setCreditorPersonal(row, p, e.PersonalFields)
+		case collection.CreditorArchived:
+			if row == nil {
+				return failAt(r, errors.New("archive of an unknown creditor"))
+			}
+			row.Status = collection.StatusArchived
+		default:
+			return failAt(r, fmt.Errorf("creditors projection cannot apply %T", r.Event))
+		}
+		row.Version = r.Env.Aggregate.Version
+		row.UpdatedAt = r.Env.OccurredAt
+		order = append(order, row.ID)
+	}
+	var up store.CreditorsUpsertParams
+	done := map[string]bool{}
+	for _, id := range order {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		row := rows[id]
+		if row.Erased {
+			blankCreditor(row)
+		}
+		row.Search = collection.SearchText(append([]string{row.Ref, row.Name, row.ContactName, row.Nif, row.Email},
+			collection.PhoneSearchForms(row.Phone)...)...)
+		up.ID = append(up.ID, row.ID)
+		up.Ref = append(up.Ref, row.Ref)
+		up.Status = append(up.Status, row.Status)
+		up.Name = append(up.Name, row.Name)
+		up.LegalForm = append(up.LegalForm, row.LegalForm)
+		up.Nif = append(up.Nif, row.Nif)
+		up.Rc = append(up.Rc, row.Rc)
+		up.Sector = append(up.Sector, row.Sector)
+		up.Wilaya = append(up.Wilaya, row.Wilaya)
+		up.Address = append(up.Address, row.Address)
+		up.Phone = append(up.Phone, row.Phone)
+		up.Email = append(up.Email, row.Email)
+		up.ContactName = append(up.ContactName, row.ContactName)
+		up.CommissionBps = append(up.CommissionBps, row.CommissionBps)
+		up.Erased = append(up.Erased, row.Erased)
+		up.Search = append(up.Search, row.Search)
+		up.Version = append(up.Version, row.Version)
+		up.CreatedAt = append(up.CreatedAt, row.CreatedAt)
+		up.UpdatedAt = append(up.UpdatedAt, row.UpdatedAt)
+	}
+	if err := q.CreditorsUpsert(ctx, up); err != nil {
+		return fmt.Errorf("write creditors: %w", err)
+	}
+	return nil
+}
+
+func setCreditorPersonal(row *store.Creditor, p collection.CreditorPersonal, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "name":
+			row.Name = p.Name
+		case "nif":
+			row.Nif = p.NIF
+		case "rc":
+			row.Rc = p.RC
+		case "address":
+			row.Address = p.Address
+		case "phone":
+			row.Phone = p.Phone
+		case "email":
+			row.Email = p.Email
+		case "contact_name":
+			row.ContactName = p.ContactName
+		}
+	}
+}
+
+func blankCreditor(row *store.Creditor) {
+	row.Name, row.Nif, row.Rc, row.Address, row.Phone, row.Email, row.ContactName = "", "", "", "", "", "", ""
+}
+
+// Debtors projects debtor events into the debtors table.
+type Debtors struct{ personal Personal }
+
+// NewDebtors returns the debtors projection.
+func NewDebtors(p Personal) *Debtors { return &Debtors{personal: p} }
+
+// Name implements Projection.
+func (*Debtors) Name() string { return "debtors" }
+
+// Tables implements Projection.
+func (*Debtors) Tables() []string { return []string{"debtors"} }
+
+// Apply implements Projection, like Creditors.Apply.
+func (d *Debtors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+	ids := subjectsOf(recs, collection.DebtorAggregate)
+	if len(ids) == 0 {
+		return nil
+	}
+	q := store.New(tx)
+	existing, err := q.DebtorsGetMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("load debtors: %w", err)
+	}
+	rows := make(map[string]*store.Debtor, len(ids))
+	for i := range existing {
+		rows[existing[i].ID] = &existing[i]
+	}
+	if err := d.personal.Preload(ctx, ids); err != nil {
+		return err
+	}
+	var order []string
+	for _, r := range recs {
+		if r.Env.Aggregate.Type != collection.DebtorAggregate {
+			continue
+		}
+		row := rows[r.Env.Aggregate.ID]
+		var have int64
+		if row != nil {
+			have = row.Version
+		}
+		if err := checkVersion(have, r); err != nil {
+			return failAt(r, err)
+		}
+		switch e := r.Event.(type) {
+		case collection.DebtorRegistered:
+			var p collection.DebtorPersonal
+			erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
+			if err != nil {
+				return failAt(r, err)
+			}
+			row = &store.Debtor{
+				ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, Kind: e.Profile.Kind,
+				Wilaya: int32(e.Profile.Wilaya), PreferredChannel: e.Profile.PreferredChannel,
+				Language: e.Profile.Language, Phones: []string{}, Erased: erased, CreatedAt: r.Env.OccurredAt,
+			}
+			setDebtorPersonal(row, p, collection.DebtorPersonalFields())
+			rows[e.ID] = row
+		case collection.DebtorUpdated:
+			if row == nil {
+				return failAt(r, errors.New("update of an unknown debtor"))
+			}
+			ch := e.Changes
+			if ch.Wilaya != nil {
+				row.Wilaya = int32(*ch.Wilaya)
+			}
+			if ch.PreferredChannel != nil {
+				row.PreferredChannel = *ch.PreferredChannel
+			}
+			if ch.Language != nil {
+				row.Language = *ch.Language
+			}
+			var p collection.DebtorPersonal
+			erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
+			if err != nil {
+				return failAt(r, err)
+			}
+			row.Erased = row.Erased || erased
+			setDebtorPersonal(row, p, e.PersonalFields)
+		case collection.DebtorArchived:
+			if row == nil {
+				return failAt(r, errors.New("archive of an unknown debtor"))
+			}
+			row.Status = collection.StatusArchived
+		default:
+			return failAt(r, fmt.Errorf("debtors projection cannot apply %T", r.Event))
+		}
+		row.Version = r.Env.Aggregate.Version
+		row.UpdatedAt = r.Env.OccurredAt
+		order = append(order, row.ID)
+	}
+	var up store.DebtorsUpsertParams
+	done := map[string]bool{}
+	for _, id := range order {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		row := rows[id]
+		if row.Erased {
+			blankDebtor(row)
+		}
+		parts := []string{row.Ref, row.FullName, row.Nin, row.Nif, row.Rc, row.Email}
+		for _, ph := range row.Phones {
+			parts = append(parts, collection.PhoneSearchForms(ph)...)
+		}
+		row.Search = collection.SearchText(parts...)
+		up.ID = append(up.ID, row.ID)
+		up.Ref = append(up.Ref, row.Ref)
+		up.Status = append(up.Status, row.Status)
+		up.Kind = append(up.Kind, row.Kind)
+		up.FullName = append(up.FullName, row.FullName)
+		up.Nin = append(up.Nin, row.Nin)
+		up.Nif = append(up.Nif, row.Nif)
+		up.Rc = append(up.Rc, row.Rc)
+		up.Phones = append(up.Phones, strings.Join(row.Phones, "\n"))
+		up.Email = append(up.Email, row.Email)
+		up.Address = append(up.Address, row.Address)
+		up.Wilaya = append(up.Wilaya, row.Wilaya)
+		up.PreferredChannel = append(up.PreferredChannel, row.PreferredChannel)
+		up.Language = append(up.Language, row.Language)
+		up.Erased = append(up.Erased, row.Erased)
+		up.Search = append(up.Search, row.Search)
+		up.Version = append(up.Version, row.Version)
+		up.CreatedAt = append(up.CreatedAt, row.CreatedAt)
+		up.UpdatedAt = append(up.UpdatedAt, row.UpdatedAt)
+	}
+	if err := q.DebtorsUpsert(ctx, up); err != nil {
+		return fmt.Errorf("write debtors: %w", err)
+	}
+	return nil
+}
+
+func setDebtorPersonal(row *store.Debtor, p collection.DebtorPersonal, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "full_name":
+			row.FullName = p.FullName
+		case "nin":
+			row.Nin = p.NIN
+		case "nif":
+			row.Nif = p.NIF
+		case "rc":
+			row.Rc = p.RC
+		case "phones":
+			row.Phones = append([]string{}, p.Phones...)
+		case "email":
+			row.Email = p.Email
+		case "address":
+			row.Address = p.Address
+		}
+	}
+}
+
+func blankDebtor(row *store.Debtor) {
+	row.FullName, row.Nin, row.Nif, row.Rc, row.Email, row.Address = "", "", "", "", "", ""
+	row.Phones = []string{}
+}

@@ -1,0 +1,187 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/store"
+)
+
+// RebuildConfig configures a rebuild.
+type RebuildConfig struct {
+	Brokers     []string
+	Pool        *pgxpool.Pool
+	Topic       string // default tahsil.events
+	Projections []Projection
+	Registry    *events.Registry
+	// BatchSize bounds the records applied per transaction (default 10000).
+	BatchSize int
+	// Progress, when set, is called after each batch with the records read
+	// so far and the total to read.
+	Progress   func(done, total int64)
+	Now        func() time.Time
+	ClientOpts []kgo.Opt
+}
+
+// RebuildResult says what a rebuild did.
+type RebuildResult struct {
+	Records  int64
+	Duration time.Duration
+	Failures []Failure
+}
+
+// Rebuild empties the projections' tables and replays the topic from offset
+// zero up to its current end. It holds each projection's lock for the whole
+// replay: running runners wait, then continue from the offsets the rebuild
+// stored, so a rebuild can run beside a live system.
+func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
+	start := time.Now()
+	if cfg.Topic == "" {
+		cfg.Topic = events.EventsTopic
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 10_000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Topic == events.EventsTopic && cfg.Registry == nil {
+		return RebuildResult{}, errors.New("rebuild: tahsil.events needs a registry")
+	}
+	conn, err := cfg.Pool.Acquire(ctx)
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	defer conn.Release()
+	q := store.New(conn)
+	for _, p := range cfg.Projections {
+		if err := q.ProjectionLockExclusive(ctx, p.Name()); err != nil {
+			return RebuildResult{}, fmt.Errorf("lock %s: %w", p.Name(), err)
+		}
+		defer q.ProjectionUnlockExclusive(context.WithoutCancel(ctx), p.Name()) //nolint:errcheck // released with the session anyway
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		tq := store.New(tx)
+		for _, p := range cfg.Projections {
+			for _, t := range p.Tables() {
+				if _, err := tx.Exec(ctx, "TRUNCATE "+pgx.Identifier{t}.Sanitize()); err != nil {
+					return fmt.Errorf("empty %s: %w", t, err)
+				}
+			}
+			if err := tq.ProjectionOffsetsDelete(ctx, p.Name()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild: reset: %w", err)
+	}
+
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
+		kgo.FetchMaxBytes(64 << 20),
+		kgo.FetchMaxPartitionBytes(16 << 20),
+	}, cfg.ClientOpts...)...)
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, cfg.Topic)
+	if err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild: end offsets: %w", err)
+	}
+	remaining := map[int32]int64{}
+	consume := map[int32]kgo.Offset{}
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			remaining[o.Partition] = o.Offset
+			consume[o.Partition] = kgo.NewOffset().AtStart()
+			total += o.Offset
+		}
+	})
+	res := RebuildResult{}
+	if len(remaining) == 0 {
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: consume})
+
+	stops := map[slot]int64{}
+	onFail := func(name string, ae *ApplyError) {
+		res.Failures = append(res.Failures, Failure{Projection: name, Partition: ae.Partition, Offset: ae.Offset,
+			EventID: ae.EventID, EventType: ae.EventType, Error: ae.Err.Error(), FailedAt: cfg.Now().UTC()})
+	}
+	var read int64
+	batch := make([]Record, 0, cfg.BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if cfg.Topic == events.EventsTopic {
+			if err := decode(cfg.Registry, batch); err != nil {
+				return fmt.Errorf("rebuild: %w", err)
+			}
+		}
+		if _, err := applyBatch(ctx, conn, cfg.Projections, batch, stops, cfg.Now().UTC(), onFail); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		res.Records += int64(len(batch))
+		batch = batch[:0]
+		return nil
+	}
+	for len(remaining) > 0 {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		var ferr error
+		fetches.EachError(func(t string, p int32, err error) { ferr = errors.Join(ferr, err) })
+		if ferr != nil {
+			return res, fmt.Errorf("rebuild: fetch: %w", ferr)
+		}
+		var ierr error
+		fetches.EachRecord(func(r *kgo.Record) {
+			end, ok := remaining[r.Partition]
+			if !ok || r.Offset >= end || ierr != nil {
+				return
+			}
+			read++
+			if r.Offset+1 >= end {
+				delete(remaining, r.Partition)
+			}
+			if r.Attrs.IsControl() {
+				return
+			}
+			batch = append(batch, Record{Partition: r.Partition, Offset: r.Offset, Value: r.Value})
+			if len(batch) >= cfg.BatchSize {
+				ierr = flush()
+			}
+		})
+		if ierr != nil {
+			return res, ierr
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(read, total)
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	if cfg.Progress != nil {
+		cfg.Progress(total, total)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,33 @@
+-- name: CreditorsGetMany :many
+SELECT * FROM creditors WHERE id = ANY(@ids::uuid[]);
+
+-- name: CreditorsUpsert :exec
+-- Writes the rows a projection batch folded in memory, one statement per
+-- batch whatever its size.
+INSERT INTO creditors (id, ref, status, name, legal_form, nif, rc, sector, wilaya, address, phone, email,
+    contact_name, commission_bps, erased, search, version, created_at, updated_at)
+SELECT unnest(@id::uuid[]), unnest(@ref::text[]), unnest(@status::text[]), unnest(@name::text[]), unnest(@legal_form::text[]), unnest(@nif::text[]), unnest(@rc::text[]), unnest(@sector::text[]), unnest(@wilaya::int[]), unnest(@address::text[]), unnest(@phone::text[]), unnest(@email::text[]), unnest(@contact_name::text[]), unnest(@commission_bps::int[]), unnest(@erased::boolean[]), unnest(@search::text[]), unnest(@version::bigint[]), unnest(@created_at::timestamptz[]), unnest(@updated_at::timestamptz[])
+ON CONFLICT (id) DO UPDATE SET
+    ref = excluded.ref, status = excluded.status, name = excluded.name, legal_form = excluded.legal_form,
+    nif = excluded.nif, rc = excluded.rc, sector = excluded.sector, wilaya = excluded.wilaya,
+    address = excluded.address, phone = excluded.phone, email = excluded.email,
+    contact_name = excluded.contact_name, commission_bps = excluded.commission_bps, erased = excluded.erased,
+    search = excluded.search, version = excluded.version, created_at = excluded.created_at,
+    updated_at = excluded.updated_at;
+
+-- name: CreditorGet :one
+SELECT * FROM creditors WHERE id = @id;
+
+-- name: CreditorList :many
+-- Newest first; the cursor is the (created_at, id) of the last row seen.
+SELECT * FROM creditors
+WHERE (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
+  AND (sqlc.narg('wilaya')::int IS NULL OR wilaya = sqlc.narg('wilaya'))
+  AND (sqlc.narg('q')::text IS NULL OR search LIKE '%' || sqlc.narg('q') || '%')
+  AND (sqlc.narg('after_created_at')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('after_created_at'), sqlc.narg('after_id')::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @row_limit;
+
+-- name: CreditorsTruncate :exec
+TRUNCATE creditors;

@@ -1,0 +1,34 @@
+-- name: UniqueClaimInsert :one
+-- Returns the aggregate holding the value: the caller's when the claim is
+-- new, another one's when the value is already taken.
+WITH inserted AS (
+    INSERT INTO unique_claims (kind, digest, aggregate_id, claimed_at)
+    VALUES (@kind, @digest, @aggregate_id, @claimed_at)
+    ON CONFLICT (kind, digest) DO NOTHING
+    RETURNING aggregate_id, claimed_at
+)
+SELECT aggregate_id, claimed_at FROM inserted
+UNION ALL
+SELECT aggregate_id, claimed_at FROM unique_claims WHERE kind = @kind AND digest = @digest
+LIMIT 1;
+
+-- name: UniqueClaimRelease :exec
+DELETE FROM unique_claims WHERE kind = @kind AND digest = @digest AND aggregate_id = @aggregate_id;
+
+-- name: UniqueClaimTransfer :execrows
+-- Takes over a claim whose holder never came to exist (its command was
+-- rejected or lost).
+UPDATE unique_claims SET aggregate_id = @new_aggregate_id, claimed_at = @claimed_at
+WHERE kind = @kind AND digest = @digest AND aggregate_id = @old_aggregate_id;
+
+-- name: IdempotencyKeyInsert :one
+WITH inserted AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, command_id, aggregate_id, created_at)
+    VALUES (@scope, @key, @request_hash, @command_id, @aggregate_id, @created_at)
+    ON CONFLICT (scope, key) DO NOTHING
+    RETURNING request_hash, command_id, aggregate_id, true AS fresh
+)
+SELECT request_hash, command_id, aggregate_id, fresh FROM inserted
+UNION ALL
+SELECT request_hash, command_id, aggregate_id, false FROM idempotency_keys WHERE scope = @scope AND key = @key
+LIMIT 1;

@@ -1,0 +1,46 @@
+-- name: ProjectionOffsetsLock :many
+-- Locks the offsets of a batch's partitions for the batch's transaction, so
+-- two runners (a rebalance, a rebuild) never apply the same records.
+SELECT projection, partition, next_offset FROM projection_offsets
+WHERE projection = ANY(@projections::text[]) AND partition = ANY(@partitions::int[])
+FOR UPDATE;
+
+-- name: ProjectionOffsetUpsert :exec
+INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
+VALUES (@projection, @partition, @next_offset, @updated_at)
+ON CONFLICT (projection, partition) DO UPDATE
+SET next_offset = excluded.next_offset, updated_at = excluded.updated_at;
+
+-- name: ProjectionOffsetsList :many
+SELECT projection, partition, next_offset, updated_at FROM projection_offsets
+WHERE projection = ANY(@projections::text[]) ORDER BY projection, partition;
+
+-- name: ProjectionOffsetsDelete :exec
+DELETE FROM projection_offsets WHERE projection = @projection;
+
+-- name: ProjectionFailureRecord :exec
+INSERT INTO projection_failures (projection, partition, kafka_offset, event_id, event_type, error, failed_at)
+VALUES (@projection, @partition, @kafka_offset, @event_id, @event_type, @error, @failed_at)
+ON CONFLICT (projection, partition, kafka_offset) DO UPDATE
+SET error = excluded.error, failed_at = excluded.failed_at;
+
+-- name: ProjectionFailuresOpen :many
+SELECT id, projection, partition, kafka_offset, event_id, event_type, error, failed_at FROM projection_failures
+WHERE resolved_at IS NULL ORDER BY failed_at;
+
+-- name: ProjectionFailureResolve :execrows
+UPDATE projection_failures SET resolved_at = @resolved_at, resolution = @resolution, resolved_by = @resolved_by
+WHERE projection = @projection AND partition = @partition AND kafka_offset = @kafka_offset AND resolved_at IS NULL;
+
+-- name: ProjectionLockShared :exec
+-- Held by each batch; a rebuild holds the same key exclusively.
+SELECT pg_advisory_xact_lock_shared(hashtext(@projection::text)::bigint);
+
+-- name: ProjectionLockExclusive :exec
+SELECT pg_advisory_lock(hashtext(@projection::text)::bigint);
+
+-- name: ProjectionUnlockExclusive :exec
+SELECT pg_advisory_unlock(hashtext(@projection::text)::bigint);
+
+-- name: ProjectionNotify :exec
+SELECT pg_notify('tahsil_projections', @payload::text);
