@@ -242,7 +242,7 @@ func (s *Server) reserveRef(ctx context.Context, prefix, aggregateID string) (st
 func outcomeFromRow(r store.CommandOutcome) *events.Outcome {
 	o := &events.Outcome{
 		CommandID: r.CommandID, CommandType: r.CommandType, Status: r.Status,
-		Aggregate: events.AggregateRef{Type: collection.AggregateType(r.AggregateType), ID: r.AggregateID, Version: r.AggregateVersion},
+		Aggregate:  events.AggregateRef{Type: collection.AggregateType(r.AggregateType), ID: r.AggregateID, Version: r.AggregateVersion},
 		LastOffset: -1, DecidedAt: r.DecidedAt,
 	}
 	if r.EventPartition != nil {
