@@ -142,6 +142,33 @@ func (q *Queries) ProjectionNotify(ctx context.Context, payload string) error {
 	return err
 }
 
+const projectionOffsetSkipPast = `-- name: ProjectionOffsetSkipPast :exec
+INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (projection, partition) DO UPDATE
+SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
+WHERE projection_offsets.next_offset < excluded.next_offset
+`
+
+type ProjectionOffsetSkipPastParams struct {
+	Projection string
+	Partition  int32
+	NextOffset int64
+	UpdatedAt  time.Time
+}
+
+// Moves a stopped projection past the record it cannot apply: next_offset
+// is that record's offset + 1, and never moves backwards.
+func (q *Queries) ProjectionOffsetSkipPast(ctx context.Context, arg ProjectionOffsetSkipPastParams) error {
+	_, err := q.db.Exec(ctx, projectionOffsetSkipPast,
+		arg.Projection,
+		arg.Partition,
+		arg.NextOffset,
+		arg.UpdatedAt,
+	)
+	return err
+}
+
 const projectionOffsetUpsert = `-- name: ProjectionOffsetUpsert :exec
 INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
 VALUES ($1, $2, $3, $4)

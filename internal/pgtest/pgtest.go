@@ -62,12 +62,6 @@ type server struct {
 	template string
 	pg       *embedded.Postgres // nil when the server is external
 	tmpDir   string
-	// cloneOpts ends CREATE DATABASE ... TEMPLATE. On the private server
-	// it asks for a file copy: with fsync off its checkpoints cost
-	// nothing, and it took 20-35 ms a copy against 30-190 ms for the
-	// default WAL_LOG. An external server keeps its default, which every
-	// version accepts and which does not force checkpoints on it.
-	cloneOpts string
 
 	// PostgreSQL refuses to copy a template that another session is
 	// copying at the same moment, so copies are made one at a time.
@@ -192,7 +186,6 @@ func (s *server) startPrivate(ctx context.Context) error {
 		return fmt.Errorf("start private server (or set %s): %w", EnvURL, err)
 	}
 	s.pg, s.tmpDir, s.adminURL = pg, dir, pg.URL()
-	s.cloneOpts = " STRATEGY FILE_COPY"
 	return nil
 }
 
@@ -241,7 +234,7 @@ func (s *server) migrateTemplate(ctx context.Context) error {
 func (s *server) clone(ctx context.Context, name string) error {
 	s.cloneMu.Lock()
 	defer s.cloneMu.Unlock()
-	sql := "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(s.template) + s.cloneOpts
+	sql := "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(s.template)
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
 		_, err := s.admin.Exec(ctx, sql)
 		var pgErr *pgconn.PgError

@@ -44,3 +44,12 @@ SELECT pg_advisory_unlock(hashtext(@projection::text)::bigint);
 
 -- name: ProjectionNotify :exec
 SELECT pg_notify('tahsil_projections', @payload::text);
+
+-- name: ProjectionOffsetSkipPast :exec
+-- Moves a stopped projection past the record it cannot apply: next_offset
+-- is that record's offset + 1, and never moves backwards.
+INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
+VALUES (@projection, @partition, @next_offset, @updated_at)
+ON CONFLICT (projection, partition) DO UPDATE
+SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
+WHERE projection_offsets.next_offset < excluded.next_offset;

@@ -1,0 +1,84 @@
+// Command tahsil is Tahsil's one binary: the server and its tools.
+//
+//	tahsil serve [--demo]            API, decider and projections (TAHSIL_COMPONENTS)
+//	tahsil migrate                   apply database migrations
+//	tahsil projections rebuild [NAME...]  replay read models from offset zero
+//	tahsil projections status        offsets and stopped projections
+//	tahsil projections skip NAME PARTITION OFFSET --by WHO --reason WHY
+//	tahsil demo                      load demo data through a running server's API
+//	tahsil health                    exit 0 when the server at TAHSIL_URL is ready
+//	tahsil version
+//
+// It is the one composition root: configuration is read from the
+// environment here, once, and every component gets its dependencies.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+const usage = `usage: tahsil <command> [arguments]
+
+commands:
+  serve [--demo]                         run the API, decider and projections
+  migrate                                apply database migrations
+  projections rebuild [NAME...]          rebuild read models from offset zero (creditors, debtors, timeline)
+  projections status                     show projection offsets and stopped projections
+  projections skip NAME PARTITION OFFSET --by WHO --reason WHY
+                                         skip a record a projection cannot apply (audited)
+  demo                                   load demo creditors and debtors through TAHSIL_URL
+  health                                 exit 0 when the server at TAHSIL_URL is ready
+  version                                print the version
+
+configuration: environment variables TAHSIL_* (see README.md)
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "tahsil:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := cfg.logger()
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, log, args[1:])
+	case "migrate":
+		in, err := openInfra(ctx, cfg, log, false)
+		if err != nil {
+			return err
+		}
+		in.close()
+		fmt.Println("database is up to date")
+		return nil
+	case "projections":
+		return projectionsCommand(ctx, cfg, log, args[1:])
+	case "demo":
+		return loadDemo(ctx, cfg.URL, log)
+	case "health":
+		return health(ctx, cfg.URL)
+	case "version":
+		fmt.Println(version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
