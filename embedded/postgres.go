@@ -247,7 +247,9 @@ func (p *Postgres) start(ctx context.Context, binDir string, owner *osUser, noSy
 		if err == nil {
 			return nil
 		}
-		p.proc.stop(context.WithoutCancel(ctx), p.log) //nolint:errcheck // err says why
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		p.proc.stop(stopCtx, p.log) //nolint:errcheck // err says why
+		cancel()
 		tail := p.out.tail()
 		if strings.Contains(tail, "pre-existing shared memory block") && time.Now().Before(deadline) && ctx.Err() == nil {
 			p.log.Info("embedded postgres: waiting for the processes of a killed server to exit")

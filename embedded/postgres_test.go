@@ -166,7 +166,7 @@ func TestPostgresSurvivesStopAndKill(t *testing.T) {
 	})
 }
 
-func TestPostgresLongDataDirUsesShortSocketDir(t *testing.T) {
+func TestPostgresLongDataDirAndSecondServer(t *testing.T) {
 	t.Parallel()
 	dir := tempDir(t)
 	for len(dir) < 120 {
@@ -187,6 +187,13 @@ func TestPostgresLongDataDirUsesShortSocketDir(t *testing.T) {
 	if n := countRowsOrCreate(t, pg.URL()); n != 0 {
 		t.Errorf("rows = %d", n)
 	}
+
+	// A second server on the same directory must fail, and say why.
+	_, err = embedded.StartPostgres(t.Context(), embedded.PostgresConfig{DataDir: filepath.Join(dir, "pg"), NoSync: true, Logger: quietLogger()})
+	if err == nil || !strings.Contains(err.Error(), "postmaster.pid") {
+		t.Errorf("second server on the same data dir: err = %v, want the server's lock file complaint", err)
+	}
+
 	if err := pg.Stop(t.Context()); err != nil {
 		t.Fatalf("stop: %v", err)
 	}

@@ -89,6 +89,11 @@ type Processor struct {
 
 	decided  uint64 // commands whose outcome was committed, for metrics
 	rebuilds uint64
+
+	// stop ends Run; running is closed when Run has returned. Close needs
+	// both: a poll returning during Close would block the group leave.
+	stop    context.CancelFunc
+	running chan struct{}
 }
 
 // NewProcessor connects the processor's clients. Call Run to start deciding.
@@ -97,7 +102,7 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Processor{cfg: cfg, parts: map[int32]*partitionState{}}
+	p := &Processor{cfg: cfg, parts: map[int32]*partitionState{}, stop: func() {}}
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.TransactionalID(cfg.TransactionalID),
@@ -134,7 +139,16 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 
 // Close leaves the group and closes the clients; an open transaction is aborted.
 func (p *Processor) Close() {
-	p.sess.Close()
+	p.mu.Lock()
+	stop, running := p.stop, p.running
+	p.mu.Unlock()
+	stop()
+	if running != nil {
+		<-running
+	}
+	// Run may have returned holding a polled batch; with
+	// BlockRebalanceOnPoll a plain Close would wait forever to leave the group.
+	p.sess.CloseAllowingRebalance()
 	p.loader.Close()
 }
 
@@ -289,6 +303,13 @@ func (p *Processor) load(ps *partitionState, r *kgo.Record) error {
 
 // Run decides commands until ctx is cancelled or the session fails.
 func (p *Processor) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	p.mu.Lock()
+	p.stop, p.running = cancel, done
+	p.mu.Unlock()
 	for {
 		fetches := p.sess.PollRecords(ctx, p.cfg.MaxBatch)
 		if ctx.Err() != nil {
