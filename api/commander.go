@@ -101,6 +101,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 type idempotency struct {
 	commandID, aggregateID string
 	fresh                  bool
+	scope, key             string // key is "" without Idempotency-Key
 }
 
 // idempotencyNamespace makes command ids derived from keys deterministic.
@@ -117,10 +118,12 @@ func (s *Server) idempotencyKey(c echo.Context, body []byte) (idempotency, error
 	}
 	scope := c.Request().Method + " " + c.Path() + " " + actor(c).UserID
 	sum := sha256.Sum256(body)
-	row, err := s.q.IdempotencyKeyInsert(c.Request().Context(), store.IdempotencyKeyInsertParams{
-		Scope: scope, Key: key, RequestHash: sum[:],
-		CommandID:   uuid.NewSHA1(idempotencyNamespace, []byte(scope+"\x00"+key)).String(),
-		AggregateID: newID(), CreatedAt: s.cfg.Now().UTC(),
+	row, err := retryNoRows(func() (store.IdempotencyKeyInsertRow, error) {
+		return s.q.IdempotencyKeyInsert(c.Request().Context(), store.IdempotencyKeyInsertParams{
+			Scope: scope, Key: key, RequestHash: sum[:],
+			CommandID:   uuid.NewSHA1(idempotencyNamespace, []byte(scope+"\x00"+key)).String(),
+			AggregateID: newID(), CreatedAt: s.cfg.Now().UTC(),
+		})
 	})
 	if err != nil {
 		return idempotency{}, fmt.Errorf("idempotency key: %w", err)
@@ -130,7 +133,22 @@ func (s *Server) idempotencyKey(c echo.Context, body []byte) (idempotency, error
 			"Idempotency-Key reused", "this Idempotency-Key was used for a different request body",
 			collection.FieldError{Field: "Idempotency-Key", Reason: "already used with another body"})
 	}
-	return idempotency{commandID: row.CommandID, aggregateID: row.AggregateID, fresh: row.Fresh}, nil
+	return idempotency{commandID: row.CommandID, aggregateID: row.AggregateID, fresh: row.Fresh, scope: scope, key: key}, nil
+}
+
+// forgetKey drops the Idempotency-Key of a request that failed before its
+// command was submitted (a duplicate NIN, an internal error). Kept, the key
+// would make every retry answer 202 for a command that never reaches the
+// log; forgotten, the retry runs again and gets its own answer.
+func (s *Server) forgetKey(ctx context.Context, idem idempotency) {
+	if idem.key == "" || !idem.fresh {
+		return
+	}
+	if err := s.q.IdempotencyKeyDelete(context.WithoutCancel(ctx), store.IdempotencyKeyDeleteParams{
+		Scope: idem.scope, Key: idem.key, CommandID: idem.commandID,
+	}); err != nil {
+		s.log.Warn("forget idempotency key", "err", err)
+	}
 }
 
 // replay answers a repeated Idempotency-Key request with the first
@@ -165,8 +183,10 @@ func (s *Server) replay(c echo.Context, idem idempotency, render func(ctx contex
 func (s *Server) claim(ctx context.Context, kind, value, aggregateID string, exists func(ctx context.Context, id string) (bool, error)) (string, error) {
 	digest := s.digest(kind, value)
 	now := s.cfg.Now().UTC()
-	row, err := s.q.UniqueClaimInsert(ctx, store.UniqueClaimInsertParams{
-		Kind: kind, Digest: digest, AggregateID: aggregateID, ClaimedAt: now,
+	row, err := retryNoRows(func() (store.UniqueClaimInsertRow, error) {
+		return s.q.UniqueClaimInsert(ctx, store.UniqueClaimInsertParams{
+			Kind: kind, Digest: digest, AggregateID: aggregateID, ClaimedAt: now,
+		})
 	})
 	if err != nil {
 		return "", fmt.Errorf("claim %s: %w", kind, err)
@@ -190,6 +210,21 @@ func (s *Server) claim(ctx context.Context, kind, value, aggregateID string, exi
 		return holder, err
 	}
 	return "", nil
+}
+
+// retryNoRows runs an insert-or-get query (IdempotencyKeyInsert,
+// UniqueClaimInsert: INSERT ... ON CONFLICT DO NOTHING, then SELECT the row
+// that is there) again when it returns no row. That happens when another
+// transaction inserts the same key concurrently: the INSERT waits for it
+// to commit and does nothing, but the SELECT reads the snapshot taken when
+// the statement began, before that row existed. A new statement sees it.
+func retryNoRows[T any](query func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		row, err := query()
+		if !errors.Is(err, pgx.ErrNoRows) || attempt == 3 {
+			return row, err
+		}
+	}
 }
 
 // claimGrace is how long a claim whose aggregate is not in the read model

@@ -34,6 +34,12 @@ func (s *Server) creditorCreate(c echo.Context) error {
 		return s.replay(c, idem, render)
 	}
 	ctx := c.Request().Context()
+	submitted := false
+	defer func() {
+		if !submitted {
+			s.forgetKey(ctx, idem)
+		}
+	}()
 	id := idem.aggregateID
 	holder, err := s.claim(ctx, "creditor_nif", personal.NIF, id, s.creditorExists)
 	if err != nil {
@@ -53,6 +59,7 @@ func (s *Server) creditorCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	submitted = true
 	res, err := s.submit(c, idem.commandID, collection.AnyVersion,
 		collection.RegisterCreditor{ID: id, Ref: ref, Profile: profile, Personal: sealed}, id)
 	if errors.Is(err, events.ErrPending) {

@@ -34,6 +34,12 @@ func (s *Server) debtorCreate(c echo.Context) error {
 		return s.replay(c, idem, render)
 	}
 	ctx := c.Request().Context()
+	submitted := false
+	defer func() {
+		if !submitted {
+			s.forgetKey(ctx, idem)
+		}
+	}()
 	id := idem.aggregateID
 	claimed := map[string]string{}
 	releaseAll := func() {
@@ -66,6 +72,7 @@ func (s *Server) debtorCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	submitted = true
 	res, err := s.submit(c, idem.commandID, collection.AnyVersion,
 		collection.RegisterDebtor{ID: id, Ref: ref, Profile: profile, Personal: sealed}, id)
 	if errors.Is(err, events.ErrPending) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,10 +36,14 @@ func readBody(c echo.Context) ([]byte, error) {
 // decodeJSON decodes one JSON object strictly: unknown fields, trailing
 // data and wrong types are each named in the problem.
 func decodeJSON(c echo.Context, body []byte, v any) error {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-			"send the body as application/json")
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		// Media types are case-insensitive and may carry parameters
+		// (charset); a mere prefix ("application/jsonp") is another type.
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != echo.MIMEApplicationJSON {
+			return problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+				"send the body as application/json")
+		}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("the request body is empty; send a JSON object")
@@ -48,7 +53,8 @@ func decodeJSON(c echo.Context, body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)
 	}
-	if dec.More() {
+	// dec.More is not enough: it reports false before a stray } or ].
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return badRequest("the body holds more than one JSON value")
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -115,10 +116,14 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	// The actor's address in the audit trail is the peer's, not what a
+	// client writes in X-Forwarded-For or X-Real-IP.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit("1M"))
+	// A bare number of bytes: echo reads "1M" as 10^6 bytes, not 1 MiB.
+	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)))
 	s.e = e
 	s.routes()
 	return s, nil

@@ -71,9 +71,19 @@ func (c ProcessorConfig) Validate() error {
 // partitionState is what the decider holds for one owned partition: the
 // folded state of each aggregate and the outcome of each command seen.
 type partitionState struct {
-	states   map[string]collection.State
+	states   map[aggregateKey]collection.State
 	outcomes map[string]*Outcome
 }
+
+// aggregateKey names an aggregate by type and id: a creditor and a debtor
+// with the same id are two aggregates, and one's state must never be
+// handed to the other's decide (its type assertion would panic).
+type aggregateKey struct {
+	typ collection.AggregateType
+	id  string
+}
+
+func keyOf(a AggregateRef) aggregateKey { return aggregateKey{a.Type, a.ID} }
 
 // Processor consumes tahsil.commands in a GroupTransactSession and, for each
 // command, writes its events and its outcome and commits its offset in one
@@ -94,6 +104,10 @@ type Processor struct {
 	// both: a poll returning during Close would block the group leave.
 	stop    context.CancelFunc
 	running chan struct{}
+
+	// beforeCommit, when set (by tests, before Run), runs after a batch's
+	// events and outcomes are produced and before its transaction ends.
+	beforeCommit func()
 }
 
 // NewProcessor connects the processor's clients. Call Run to start deciding.
@@ -103,6 +117,17 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 		return nil, err
 	}
 	p := &Processor{cfg: cfg, parts: map[int32]*partitionState{}, stop: func() {}}
+	// The loader exists before the session: the session may join its group
+	// and call p.assigned (which reads p.loader) as soon as it is created.
+	loader, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
+	}, cfg.ClientOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("processor loader: %w", err)
+	}
+	p.loader = loader
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.TransactionalID(cfg.TransactionalID),
@@ -122,18 +147,10 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	}, cfg.ClientOpts...)
 	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
+		loader.Close()
 		return nil, fmt.Errorf("processor session: %w", err)
 	}
-	loader, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
-	}, cfg.ClientOpts...)...)
-	if err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("processor loader: %w", err)
-	}
-	p.sess, p.loader = sess, loader
+	p.sess = sess
 	return p, nil
 }
 
@@ -206,7 +223,7 @@ func (p *Processor) rebuild(ctx context.Context, parts []int32) (map[int32]*part
 	}
 	built := map[int32]*partitionState{}
 	for _, part := range parts {
-		built[part] = &partitionState{states: map[string]collection.State{}, outcomes: map[string]*Outcome{}}
+		built[part] = &partitionState{states: map[aggregateKey]collection.State{}, outcomes: map[string]*Outcome{}}
 	}
 	type tp struct {
 		topic string
@@ -289,14 +306,14 @@ func (p *Processor) load(ps *partitionState, r *kgo.Record) error {
 		if !ok {
 			return fmt.Errorf("event %s: unknown aggregate type %q", env.ID, env.Aggregate.Type)
 		}
-		s, ok := ps.states[env.Aggregate.ID]
+		s, ok := ps.states[keyOf(env.Aggregate)]
 		if !ok {
 			s = b.New(env.Aggregate.ID)
 		}
 		if env.Aggregate.Version != s.Version()+1 {
 			return fmt.Errorf("event %s: aggregate %s version %d follows version %d", env.ID, env.Aggregate.ID, env.Aggregate.Version, s.Version())
 		}
-		ps.states[env.Aggregate.ID] = b.Evolve(s, ev)
+		ps.states[keyOf(env.Aggregate)] = b.Evolve(s, ev)
 	}
 	return nil
 }
@@ -353,7 +370,7 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 	// Decisions are staged in overlays and applied to the partition state
 	// only once the transaction commits; an abort leaves the state as the
 	// log has it.
-	stagedStates := map[string]collection.State{}
+	stagedStates := map[aggregateKey]collection.State{}
 	stagedOutcomes := map[string]*Outcome{}
 	decisions := make([]*pending, 0, len(records))
 	p.mu.Lock()
@@ -410,6 +427,9 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 		p.sess.End(ctx, kgo.TryAbort) //nolint:errcheck // reported below; the batch is retried
 		return fmt.Errorf("produce: %w", prodErr)
 	}
+	if p.beforeCommit != nil {
+		p.beforeCommit()
+	}
 	committed, err := p.sess.End(ctx, kgo.TryCommit)
 	if err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
@@ -423,8 +443,8 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 		if ps == nil {
 			continue
 		}
-		if s, ok := stagedStates[d.outcome.Aggregate.ID]; ok {
-			ps.states[d.outcome.Aggregate.ID] = s
+		if s, ok := stagedStates[keyOf(d.outcome.Aggregate)]; ok {
+			ps.states[keyOf(d.outcome.Aggregate)] = s
 		}
 		if _, seen := ps.outcomes[d.outcome.CommandID]; !seen {
 			ps.outcomes[d.outcome.CommandID] = d.outcome
@@ -438,7 +458,7 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 // decide turns one command record into its events and outcome. It never
 // fails: whatever is wrong with the command becomes a rejected outcome, so
 // one bad record cannot block its partition.
-func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[string]collection.State, stagedOutcomes map[string]*Outcome) *pending {
+func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[aggregateKey]collection.State, stagedOutcomes map[string]*Outcome) *pending {
 	now := p.cfg.Now().UTC()
 	reject := func(id, typ string, agg AggregateRef, code, reason string) *pending {
 		return &pending{outcome: &Outcome{
@@ -463,6 +483,12 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[s
 		return &pending{outcome: &again}
 	}
 	agg := AggregateRef{Type: env.Aggregate.Type, ID: env.Aggregate.ID}
+	// The key chose the partition, and the partition holds the state: a
+	// record keyed otherwise would be decided against another partition's
+	// view of its aggregate.
+	if string(r.Key) != agg.ID {
+		return reject(env.ID, env.Type, agg, collection.CodeInvalid, "the command record's key is not its aggregate id")
+	}
 	cmd, err := p.cfg.Registry.DecodeCommand(env)
 	if err != nil {
 		return reject(env.ID, env.Type, agg, collection.CodeInvalid, err.Error())
@@ -471,9 +497,9 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[s
 	if !ok {
 		return reject(env.ID, env.Type, agg, collection.CodeInvalid, "unknown aggregate type "+string(env.Aggregate.Type))
 	}
-	state, ok := stagedStates[agg.ID]
+	state, ok := stagedStates[keyOf(agg)]
 	if !ok {
-		if state, ok = ps.states[agg.ID]; !ok {
+		if state, ok = ps.states[keyOf(agg)]; !ok {
 			state = b.New(agg.ID)
 		}
 	}
@@ -519,7 +545,7 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[s
 		d.events = append(d.events, rec)
 	}
 	d.outcome.Aggregate.Version = state.Version()
-	stagedStates[agg.ID] = state
+	stagedStates[keyOf(agg)] = state
 	stagedOutcomes[env.ID] = d.outcome
 	return d
 }

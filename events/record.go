@@ -75,11 +75,17 @@ func unmarshal(b []byte, v any, strict bool) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if dec.More() {
+	// More alone lets a stray '}' or ']' through: only the end of the
+	// input may follow the value.
+	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: trailing data after the JSON value", ErrMalformed)
 	}
 	return nil
 }
+
+// isObject reports whether data is a JSON object: "data": null would
+// otherwise decode as the zero value of the record's type.
+func isObject(data json.RawMessage) bool { return len(data) > 0 && data[0] == '{' }
 
 // ParseEvent decodes a tahsil.events record value and checks the envelope's
 // required fields. It never panics, whatever the input.
@@ -95,7 +101,7 @@ func ParseEvent(value []byte) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: event %s without type or version", ErrMalformed, e.ID)
 	case e.Aggregate.Type == "" || e.Aggregate.ID == "" || e.Aggregate.Version < 1:
 		return nil, fmt.Errorf("%w: event %s without its aggregate", ErrMalformed, e.ID)
-	case len(e.Data) == 0:
+	case !isObject(e.Data):
 		return nil, fmt.Errorf("%w: event %s without data", ErrMalformed, e.ID)
 	}
 	return &e, nil
@@ -114,7 +120,7 @@ func ParseCommand(value []byte) (*CommandEnvelope, error) {
 		return nil, fmt.Errorf("%w: command %s without type or version", ErrMalformed, c.ID)
 	case c.Aggregate.Type == "" || c.Aggregate.ID == "":
 		return nil, fmt.Errorf("%w: command %s without its aggregate", ErrMalformed, c.ID)
-	case len(c.Data) == 0:
+	case !isObject(c.Data):
 		return nil, fmt.Errorf("%w: command %s without data", ErrMalformed, c.ID)
 	case !canonicalUUID(c.ID) || !canonicalUUID(c.Aggregate.ID):
 		return nil, fmt.Errorf("%w: command or aggregate id is not a UUID", ErrMalformed)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -104,8 +105,16 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, cfg TopicsConfig) error {
 	}
 	for _, r := range rc {
 		for _, c := range r.Configs {
-			if c.Key == "retention.ms" && c.Value != nil && *c.Value != "-1" {
-				return fmt.Errorf("topic %s has retention.ms=%s: the system of record must keep its events (set -1)", EventsTopic, *c.Value)
+			if c.Value == nil {
+				continue
+			}
+			switch {
+			case (c.Key == "retention.ms" || c.Key == "retention.bytes") && *c.Value != "-1":
+				return fmt.Errorf("topic %s has %s=%s: the system of record must keep its events (set -1)", EventsTopic, c.Key, *c.Value)
+			case c.Key == "cleanup.policy" && strings.Contains(*c.Value, "compact"):
+				// Every event of an aggregate has the same key: compaction
+				// would keep only the last one.
+				return fmt.Errorf("topic %s has cleanup.policy=%s: the system of record must not be compacted (set delete)", EventsTopic, *c.Value)
 			}
 		}
 	}

@@ -77,13 +77,41 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 	for p := range partSet {
 		parts = append(parts, p)
 	}
-	rows, err := q.ProjectionOffsetsLock(ctx, store.ProjectionOffsetsLockParams{Projections: names, Partitions: parts})
+	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+	lock := store.ProjectionOffsetsLockParams{Projections: names, Partitions: parts}
+	rows, err := q.ProjectionOffsetsLock(ctx, lock)
 	if err != nil {
 		return nil, fmt.Errorf("lock offsets: %w", err)
 	}
 	next := map[slot]int64{}
 	for _, row := range rows {
 		next[slot{row.Projection, row.Partition}] = row.NextOffset
+	}
+	// FOR UPDATE locks no missing row: two batches of a partition's first
+	// records (a rebalance, a second runner) would both apply them, the
+	// later one failing on versions the other committed. Create the
+	// missing rows at offset 0 first (an insert that never lowers an
+	// offset, and locks a row another batch just created), then lock again
+	// to read what that batch stored.
+	if len(rows) < len(names)*len(parts) {
+		for _, name := range names {
+			for _, part := range parts {
+				if _, ok := next[slot{name, part}]; ok {
+					continue
+				}
+				if err := q.ProjectionOffsetSkipPast(ctx, store.ProjectionOffsetSkipPastParams{
+					Projection: name, Partition: part, NextOffset: 0, UpdatedAt: now,
+				}); err != nil {
+					return nil, fmt.Errorf("create offset: %w", err)
+				}
+			}
+		}
+		if rows, err = q.ProjectionOffsetsLock(ctx, lock); err != nil {
+			return nil, fmt.Errorf("lock offsets: %w", err)
+		}
+		for _, row := range rows {
+			next[slot{row.Projection, row.Partition}] = row.NextOffset
+		}
 	}
 
 	stored := map[slot]int64{}

@@ -94,6 +94,9 @@ type Runner struct {
 	failures  []Failure
 	applied   uint64
 	lastCheck time.Time
+	// resumeEvery is how often Run looks for failures an operator
+	// resolved (tests shorten it).
+	resumeEvery time.Duration
 }
 
 // NewRunner connects the runner's consumer. Call Run to start applying.
@@ -102,7 +105,7 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, stops: map[slot]int64{}}
+	r := &Runner{cfg: cfg, stops: map[slot]int64{}, resumeEvery: 5 * time.Second}
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -184,7 +187,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	for {
-		fetches := r.cl.PollRecords(ctx, r.cfg.MaxBatch)
+		// The poll is bounded so that an idle runner still notices the
+		// failures an operator resolved: the records past a stop were
+		// fetched already, and no new record may come to wake it up.
+		pctx, cancel := context.WithTimeout(ctx, r.resumeEvery)
+		fetches := r.cl.PollRecords(pctx, r.cfg.MaxBatch)
+		cancel()
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -192,6 +200,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			return errors.New("projections: client closed")
 		}
 		fetches.EachError(func(t string, p int32, err error) {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return // the poll's own bound
+			}
 			r.cfg.Logger.Warn("projections: fetch", "topic", t, "partition", p, "err", err)
 		})
 		raw := fetches.Records()
@@ -204,7 +215,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				return err
 			}
 		}
-		if time.Since(r.lastCheck) > 5*time.Second {
+		if time.Since(r.lastCheck) >= r.resumeEvery {
 			if err := r.resumeResolved(ctx); err != nil {
 				r.cfg.Logger.Warn("projections: check resolved failures", "err", err)
 			}
@@ -243,13 +254,22 @@ func (r *Runner) apply(ctx context.Context, recs []Record) error {
 // its partition, which the stop excludes anyway).
 func (r *Runner) decodeOrStop(ctx context.Context, recs []Record) []Record {
 	out := recs[:0]
+	var next map[slot]int64 // read when a record first does not decode
 	for _, rec := range recs {
 		one := []Record{rec}
 		if err := decode(r.cfg.Registry, one); err != nil {
 			ae, _ := asApplyError(err)
+			if next == nil {
+				next = r.nextOffsets(ctx)
+			}
 			for _, name := range r.Names() {
 				s := slot{name, rec.Partition}
 				if stop, ok := r.stops[s]; ok && stop <= rec.Offset {
+					continue
+				}
+				// A projection an operator moved past the record (the
+				// others still stopped at it fetch it again) goes on.
+				if rec.Offset < next[s] {
 					continue
 				}
 				r.stops[s] = rec.Offset
@@ -268,6 +288,29 @@ func (r *Runner) decodeOrStop(ctx context.Context, recs []Record) []Record {
 		out = append(out, one[0])
 	}
 	return out
+}
+
+// nextOffsets reads the projections' stored next offsets, retrying until
+// the database answers or ctx ends.
+func (r *Runner) nextOffsets(ctx context.Context) map[slot]int64 {
+	next := map[slot]int64{}
+	for {
+		rows, err := store.New(r.cfg.Pool).ProjectionOffsetsList(ctx, r.Names())
+		if err == nil {
+			for _, row := range rows {
+				next[slot{row.Projection, row.Partition}] = row.NextOffset
+			}
+			return next
+		}
+		if ctx.Err() != nil {
+			return next
+		}
+		r.cfg.Logger.Error("projections: read offsets", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func (r *Runner) failed(projection string, ae *ApplyError) {

@@ -9,6 +9,42 @@ import (
 	"context"
 )
 
+// iteratorForDataKeysInsertMany implements pgx.CopyFromSource.
+type iteratorForDataKeysInsertMany struct {
+	rows                 []DataKeysInsertManyParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDataKeysInsertMany) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDataKeysInsertMany) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].SubjectID,
+		r.rows[0].WrappedKey,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForDataKeysInsertMany) Err() error {
+	return nil
+}
+
+// Bulk creation for subjects known to be new (imports, benchmarks): COPY has
+// no ON CONFLICT, so one existing subject fails the whole batch.
+func (q *Queries) DataKeysInsertMany(ctx context.Context, arg []DataKeysInsertManyParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"data_keys"}, []string{"subject_id", "wrapped_key", "created_at"}, &iteratorForDataKeysInsertMany{rows: arg})
+}
+
 // iteratorForEventLogInsert implements pgx.CopyFromSource.
 type iteratorForEventLogInsert struct {
 	rows                 []EventLogInsertParams

@@ -10,6 +10,23 @@ import (
 	"time"
 )
 
+const idempotencyKeyDelete = `-- name: IdempotencyKeyDelete :exec
+DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND command_id = $3
+`
+
+type IdempotencyKeyDeleteParams struct {
+	Scope     string
+	Key       string
+	CommandID string
+}
+
+// Forgets a key whose request failed before its command was submitted, so
+// that a retry runs again instead of waiting for a command never sent.
+func (q *Queries) IdempotencyKeyDelete(ctx context.Context, arg IdempotencyKeyDeleteParams) error {
+	_, err := q.db.Exec(ctx, idempotencyKeyDelete, arg.Scope, arg.Key, arg.CommandID)
+	return err
+}
+
 const idempotencyKeyInsert = `-- name: IdempotencyKeyInsert :one
 WITH inserted AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, command_id, aggregate_id, created_at)

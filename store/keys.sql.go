@@ -74,3 +74,9 @@ func (q *Queries) DataKeysGetMany(ctx context.Context, subjectIds []string) ([]D
 	}
 	return items, nil
 }
+
+type DataKeysInsertManyParams struct {
+	SubjectID  string
+	WrappedKey []byte
+	CreatedAt  time.Time
+}

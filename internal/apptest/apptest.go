@@ -42,6 +42,9 @@ type Options struct {
 	NoDecider, NoProjections bool
 	// ProjectionWait bounds the read-your-writes wait (default 10 s).
 	ProjectionWait time.Duration
+	// OutcomeTimeout bounds the bus's wait for a command's outcome
+	// (default 15 s); a test of the 202 path shortens it.
+	OutcomeTimeout time.Duration
 }
 
 // App is a running test application.
@@ -82,6 +85,9 @@ func Start(t testing.TB, opts Options) *App {
 	if opts.ProjectionWait == 0 {
 		opts.ProjectionWait = 10 * time.Second
 	}
+	if opts.OutcomeTimeout == 0 {
+		opts.OutcomeTimeout = 15 * time.Second
+	}
 	log := Logger()
 	a := &App{Pool: opts.Pool, Brokers: opts.Brokers, Registry: events.NewRegistry()}
 	if a.Pool == nil {
@@ -118,7 +124,7 @@ func Start(t testing.TB, opts Options) *App {
 	}
 	progress := projections.NewProgress(a.Pool, ProjectionNames(), log)
 	a.run(func() error { return progress.Run(ctx) })
-	if a.Bus, err = events.NewBus(ctx, events.BusConfig{Brokers: a.Brokers, Logger: log, OutcomeTimeout: 15 * time.Second}); err != nil {
+	if a.Bus, err = events.NewBus(ctx, events.BusConfig{Brokers: a.Brokers, Logger: log, OutcomeTimeout: opts.OutcomeTimeout}); err != nil {
 		t.Fatal(err)
 	}
 	a.closes = append(a.closes, a.Bus.Close)

@@ -32,3 +32,8 @@ SELECT request_hash, command_id, aggregate_id, fresh FROM inserted
 UNION ALL
 SELECT request_hash, command_id, aggregate_id, false FROM idempotency_keys WHERE scope = @scope AND key = @key
 LIMIT 1;
+
+-- name: IdempotencyKeyDelete :exec
+-- Forgets a key whose request failed before its command was submitted, so
+-- that a retry runs again instead of waiting for a command never sent.
+DELETE FROM idempotency_keys WHERE scope = @scope AND key = @key AND command_id = @command_id;

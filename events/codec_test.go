@@ -1,0 +1,325 @@
+package events_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/adc-dz/tahsil/collection"
+	"github.com/adc-dz/tahsil/events"
+)
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func ptr[T any](v T) *T { return &v }
+
+// samples returns one value of every command and event of the domain, with
+// a personal part where the type carries one.
+func samples() []any {
+	id := newID()
+	sealed := collection.Sealed("\x01sealed-bytes\x00\xff")
+	return []any{
+		collection.RegisterCreditor{ID: id, Ref: "C-7KQ2M9", Profile: collection.CreditorProfile{LegalForm: "SARL", Sector: "BTP", Wilaya: 16, CommissionBPS: 1250}, Personal: sealed},
+		collection.UpdateCreditor{ID: id, Changes: collection.CreditorChanges{Sector: ptr("Télécoms"), Wilaya: ptr(31), CommissionBPS: ptr(0)}, PersonalFields: []string{"name", "phone"}, Personal: sealed},
+		collection.ArchiveCreditor{ID: id, Reason: "contrat résilié"},
+		collection.CreditorRegistered{ID: id, Ref: "C-7KQ2M9", Profile: collection.CreditorProfile{Wilaya: 58, CommissionBPS: 10000}, Personal: sealed},
+		collection.CreditorUpdated{ID: id, Changes: collection.CreditorChanges{LegalForm: ptr("")}, PersonalFields: []string{"email"}, Personal: sealed},
+		collection.CreditorArchived{ID: id, Reason: "doublon"},
+		collection.RegisterDebtor{ID: id, Ref: "D-7KQ2M9", Profile: collection.DebtorProfile{Kind: collection.DebtorPerson, Wilaya: 9, PreferredChannel: "sms", Language: "ar"}, Personal: sealed},
+		collection.UpdateDebtor{ID: id, Changes: collection.DebtorChanges{Language: ptr("fr"), PreferredChannel: ptr("email")}, PersonalFields: []string{"phones"}, Personal: sealed},
+		collection.ArchiveDebtor{ID: id},
+		collection.DebtorRegistered{ID: id, Ref: "D-7KQ2M9", Profile: collection.DebtorProfile{Kind: collection.DebtorCompany, Wilaya: 69, PreferredChannel: "none", Language: "en"}, Personal: sealed},
+		collection.DebtorUpdated{ID: id, Changes: collection.DebtorChanges{Wilaya: ptr(1)}},
+		collection.DebtorArchived{ID: id, Reason: "décédé"},
+	}
+}
+
+func typeOf(v any) string {
+	switch v := v.(type) {
+	case collection.Event:
+		return v.EventType()
+	case collection.Command:
+		return v.CommandType()
+	}
+	return ""
+}
+
+func personalOf(v any) []byte {
+	if pc, ok := v.(collection.PersonalCarrier); ok {
+		return pc.PersonalPart()
+	}
+	return nil
+}
+
+func TestCodecRoundTripsEveryType(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	var covered []string
+	for _, v := range samples() {
+		typ := typeOf(v)
+		covered = append(covered, typ)
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			gotTyp, version, data, err := reg.Encode(v)
+			if err != nil {
+				t.Fatalf("Encode: %v", err)
+			}
+			current, ok := reg.Version(typ)
+			if gotTyp != typ || !ok || version != current || version != 1 {
+				t.Errorf("Encode = (%q, v%d), want (%q, v%d)", gotTyp, version, typ, current)
+			}
+			// The personal part never travels in clear in data.
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(data, &fields); err != nil {
+				t.Fatalf("data is not a JSON object: %s", data)
+			}
+			for k := range fields {
+				if strings.EqualFold(k, "personal") {
+					t.Errorf("data carries the personal part: %s", data)
+				}
+			}
+			if strings.Contains(string(data), "sealed-bytes") {
+				t.Errorf("data leaks the sealed part: %s", data)
+			}
+
+			personal := personalOf(v)
+			got, err := reg.Decode(gotTyp, version, data, personal)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(got, v) {
+				t.Errorf("round trip:\n got  %#v\n want %#v", got, v)
+			}
+
+			// The same through the envelopes the processor reads.
+			switch v.(type) {
+			case collection.Event:
+				ev, err := reg.DecodeEvent(&events.Envelope{Type: gotTyp, V: version, Data: data, Personal: personal})
+				if err != nil || !reflect.DeepEqual(ev, v) {
+					t.Errorf("DecodeEvent = %#v, %v; want %#v", ev, err, v)
+				}
+				if _, err := reg.DecodeCommand(&events.CommandEnvelope{Type: gotTyp, V: version, Data: data, Personal: personal}); err == nil {
+					t.Errorf("DecodeCommand accepted event %s", typ)
+				}
+			case collection.Command:
+				cmd := v.(collection.Command)
+				env := &events.CommandEnvelope{Type: gotTyp, V: version, Data: data, Personal: personal,
+					Aggregate: events.AggregateRef{Type: cmd.Aggregate(), ID: reflect.ValueOf(v).FieldByName("ID").String()}}
+				got, err := reg.DecodeCommand(env)
+				if err != nil || !reflect.DeepEqual(got, v) {
+					t.Errorf("DecodeCommand = %#v, %v; want %#v", got, err, v)
+				}
+				if _, err := reg.DecodeEvent(&events.Envelope{Type: gotTyp, V: version, Data: data, Personal: personal}); err == nil {
+					t.Errorf("DecodeEvent accepted command %s", typ)
+				}
+			}
+		})
+	}
+	// A type registered without a sample here would go untested.
+	slices.Sort(covered)
+	if all := events.RegisteredTypes(reg); !slices.Equal(covered, all) {
+		t.Errorf("samples cover %v, registry holds %v", covered, all)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	data := json.RawMessage(`{"id":"` + newID() + `","reason":"x"}`)
+	for _, tc := range []struct {
+		name     string
+		typ      string
+		v        int
+		data     json.RawMessage
+		personal []byte
+		want     string
+	}{
+		{"unknown type", "creditor.renamed", 1, data, nil, "unknown record type"},
+		{"empty type", "", 1, data, nil, "unknown record type"},
+		{"version zero", "creditor.archived", 0, data, nil, "version 0 not supported"},
+		{"negative version", "creditor.archived", -3, data, nil, "version -3 not supported"},
+		{"version above current", "creditor.archived", 2, data, nil, "version 2 not supported (current 1)"},
+		{"not JSON", "creditor.archived", 1, json.RawMessage(`{"id":`), nil, "decode creditor.archived v1"},
+		{"wrong field type", "creditor.archived", 1, json.RawMessage(`{"id":42}`), nil, "decode creditor.archived v1"},
+		{"no data", "creditor.archived", 1, nil, nil, "decode creditor.archived v1"},
+		{"personal part on a type without one", "creditor.archived", 1, data, []byte{1, 2, 3}, "carries none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := reg.Decode(tc.typ, tc.v, tc.data, tc.personal)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Decode = %#v, %v; want an error containing %q", v, err, tc.want)
+			}
+		})
+	}
+	if _, _, _, err := reg.Encode(struct{ ID string }{"x"}); err == nil {
+		t.Error("Encode accepted a value that is neither a command nor an event")
+	}
+	if _, _, _, err := events.NewRegistry().Encode(noteAdded{ID: "x"}); err == nil {
+		t.Error("Encode accepted an unregistered event type")
+	}
+}
+
+func TestDecodeCommandChecksItsAddress(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	id := newID()
+	_, v, data, err := reg.Encode(collection.ArchiveCreditor{ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := func(aggType collection.AggregateType, aggID string) *events.CommandEnvelope {
+		return &events.CommandEnvelope{ID: newID(), Type: "creditor.archive", V: v, Data: data,
+			Aggregate: events.AggregateRef{Type: aggType, ID: aggID}}
+	}
+	if cmd, err := reg.DecodeCommand(env(collection.CreditorAggregate, id)); err != nil || cmd.(collection.ArchiveCreditor).ID != id {
+		t.Fatalf("DecodeCommand of a well-addressed command = %#v, %v", cmd, err)
+	}
+	if cmd, err := reg.DecodeCommand(env(collection.CreditorAggregate, newID())); err == nil || !strings.Contains(err.Error(), "carries id") {
+		t.Errorf("command whose data names another aggregate: %#v, %v; want an error", cmd, err)
+	}
+	if cmd, err := reg.DecodeCommand(env(collection.DebtorAggregate, id)); err == nil || !strings.Contains(err.Error(), "aggregate type debtor") {
+		t.Errorf("creditor command sent to a debtor: %#v, %v; want an error", cmd, err)
+	}
+	if cmd, err := reg.DecodeCommand(env("", id)); err == nil {
+		t.Errorf("command without aggregate type: %#v; want an error", cmd)
+	}
+}
+
+// noteAdded is a test-only event at schema version 3:
+//
+//	v1 {"id", "author_name", "author_role", "body"}
+//	v2 {"id", "author": {"name", "role"}, "body"}
+//	v3 {"id", "author": {"name", "role"}, "text", "lang"}
+type noteAdded struct {
+	ID     string `json:"id"`
+	Author struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	} `json:"author"`
+	Text     string            `json:"text"`
+	Lang     string            `json:"lang"`
+	Personal collection.Sealed `json:"-"`
+}
+
+func (noteAdded) EventType() string                   { return "debtor.note_added" }
+func (noteAdded) Aggregate() collection.AggregateType { return collection.DebtorAggregate }
+
+// nestAuthor upcasts v1 to v2: author_name and author_role move under author.
+func nestAuthor(data json.RawMessage) (json.RawMessage, error) {
+	var v1 map[string]any
+	if err := json.Unmarshal(data, &v1); err != nil {
+		return nil, err
+	}
+	name, ok := v1["author_name"].(string)
+	if !ok {
+		return nil, errors.New("v1 note without author_name")
+	}
+	v1["author"] = map[string]any{"name": name, "role": v1["author_role"]}
+	delete(v1, "author_name")
+	delete(v1, "author_role")
+	return json.Marshal(v1)
+}
+
+// renameBody upcasts v2 to v3: body becomes text, and the language, unknown
+// before v3, is French.
+func renameBody(data json.RawMessage) (json.RawMessage, error) {
+	var v2 map[string]any
+	if err := json.Unmarshal(data, &v2); err != nil {
+		return nil, err
+	}
+	v2["text"], v2["lang"] = v2["body"], "fr"
+	delete(v2, "body")
+	return json.Marshal(v2)
+}
+
+func TestDecodeUpcastsOldVersions(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	reg.Register(noteAdded{}, 3)
+	reg.AddUpcaster("debtor.note_added", 1, nestAuthor)
+	reg.AddUpcaster("debtor.note_added", 2, renameBody)
+	if v, ok := reg.Version("debtor.note_added"); !ok || v != 3 {
+		t.Fatalf("Version = %d, %v; want 3", v, ok)
+	}
+
+	var want noteAdded
+	want.ID, want.Author.Name, want.Author.Role, want.Text, want.Lang = "n-1", "Amina", "agent", "a promis de payer jeudi", "fr"
+	want.Personal = collection.Sealed{9, 9}
+
+	for _, tc := range []struct {
+		v    int
+		data string
+	}{
+		{1, `{"id":"n-1","author_name":"Amina","author_role":"agent","body":"a promis de payer jeudi"}`},
+		{2, `{"id":"n-1","author":{"name":"Amina","role":"agent"},"body":"a promis de payer jeudi"}`},
+		{3, `{"id":"n-1","author":{"name":"Amina","role":"agent"},"text":"a promis de payer jeudi","lang":"fr"}`},
+	} {
+		env := &events.Envelope{Type: "debtor.note_added", V: tc.v, Data: json.RawMessage(tc.data), Personal: []byte{9, 9}}
+		got, err := reg.DecodeEvent(env)
+		if err != nil {
+			t.Fatalf("v%d: %v", tc.v, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("v%d decoded as %#v, want %#v", tc.v, got, want)
+		}
+		// The log is never rewritten: the envelope keeps its old data.
+		if string(env.Data) != tc.data {
+			t.Errorf("v%d: decoding changed the envelope's data to %s", tc.v, env.Data)
+		}
+	}
+
+	// Writers always write the current version.
+	if _, v, data, err := reg.Encode(want); err != nil || v != 3 || !strings.Contains(string(data), `"text"`) {
+		t.Errorf("Encode = v%d %s, %v; want v3 with text", v, data, err)
+	}
+
+	// An upcaster's failure names the version it came from.
+	_, err := reg.Decode("debtor.note_added", 1, json.RawMessage(`{"id":"n-2","body":"x"}`), nil)
+	if err == nil || !strings.Contains(err.Error(), "upcast from version 1") || !strings.Contains(err.Error(), "without author_name") {
+		t.Errorf("failing upcaster: %v", err)
+	}
+}
+
+func TestDecodeWithoutUpcasterFails(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	reg.Register(noteAdded{}, 3)
+	reg.AddUpcaster("debtor.note_added", 2, renameBody) // 1 → 2 is missing
+	_, err := reg.Decode("debtor.note_added", 1, json.RawMessage(`{"id":"n-1","author_name":"Amina","body":"x"}`), nil)
+	if err == nil || !strings.Contains(err.Error(), "no upcaster from version 1") {
+		t.Errorf("Decode v1 without its upcaster: %v", err)
+	}
+	// Version 2 still reads, through the upcaster that exists.
+	if _, err := reg.Decode("debtor.note_added", 2, json.RawMessage(`{"id":"n-1","author":{"name":"Amina"},"body":"x"}`), nil); err != nil {
+		t.Errorf("Decode v2: %v", err)
+	}
+
+	// Re-registering a real type at a new version without an upcaster
+	// makes its old records unreadable rather than misread.
+	reg.Register(collection.CreditorArchived{}, 2)
+	if _, err := reg.Decode("creditor.archived", 1, json.RawMessage(`{"id":"x"}`), nil); err == nil || !strings.Contains(err.Error(), "no upcaster from version 1") {
+		t.Errorf("Decode creditor.archived v1 after moving to v2 without upcaster: %v", err)
+	}
+}
+
+func TestRegistryPanicsOnMisuse(t *testing.T) {
+	t.Parallel()
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s did not panic", name)
+			}
+		}()
+		f()
+	}
+	reg := events.NewRegistry()
+	mustPanic("Register of a non-record", func() { reg.Register(struct{}{}, 1) })
+	mustPanic("AddUpcaster of an unregistered type", func() { reg.AddUpcaster("debtor.note_added", 1, nestAuthor) })
+}
