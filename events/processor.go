@@ -104,6 +104,9 @@ type Processor struct {
 	// both: a poll returning during Close would block the group leave.
 	stop    context.CancelFunc
 	running chan struct{}
+	// fatal, once set by a failed state rebuild, ends Run: the partitions
+	// were assigned but cannot be decided.
+	fatal error
 
 	// beforeCommit, when set (by tests, before Run), runs after a batch's
 	// events and outcomes are produced and before its transaction ends.
@@ -137,6 +140,9 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 		kgo.ConsumeTopics(CommandsTopic),
 		kgo.RequireStableFetchOffsets(),
 		kgo.BlockRebalanceOnPoll(),
+		// A short fetch wait bounds the delay of a command produced while a
+		// fetch is parked on an idle partition.
+		kgo.FetchMaxWait(100*time.Millisecond),
 		kgo.ProducerLinger(0),
 		// Events and outcomes go to the partition number of their command,
 		// which is where the state that decided them lives.
@@ -190,10 +196,15 @@ func (p *Processor) assigned(ctx context.Context, _ *kgo.Client, assigned map[st
 	start := time.Now()
 	built, err := p.rebuild(ctx, parts)
 	if err != nil {
-		// Deciding without state would accept what must be rejected: leave
-		// the group so another instance (or this one, restarted) takes over.
-		p.cfg.Logger.Error("decider: rebuild state failed; leaving the group", "partitions", parts, "err", err)
-		go p.sess.Close()
+		// Deciding without state would accept what must be rejected: Run
+		// stops with this error and the process exits, so a supervisor
+		// restarts it (or another instance takes the partitions over).
+		p.cfg.Logger.Error("decider: rebuild state failed; stopping", "partitions", parts, "err", err)
+		p.mu.Lock()
+		p.fatal = fmt.Errorf("rebuild state of partitions %v: %w", parts, err)
+		stop := p.stop
+		p.mu.Unlock()
+		stop()
 		return
 	}
 	p.mu.Lock()
@@ -326,11 +337,16 @@ func (p *Processor) Run(ctx context.Context) error {
 	defer close(done)
 	p.mu.Lock()
 	p.stop, p.running = cancel, done
+	if p.fatal != nil {
+		cancel()
+	}
 	p.mu.Unlock()
 	for {
 		fetches := p.sess.PollRecords(ctx, p.cfg.MaxBatch)
 		if ctx.Err() != nil {
-			return nil
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return p.fatal
 		}
 		if fetches.IsClientClosed() {
 			return errors.New("decider: client closed")
