@@ -17,6 +17,7 @@ import (
 // Beginner starts transactions: a pool for the runner, the one connection
 // holding the exclusive lock for a rebuild.
 type Beginner interface {
+	store.DBTX
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
@@ -32,29 +33,42 @@ type projectionError struct {
 }
 
 // decode fills Env and Event of tahsil.events records. A record that does
-// not decode stops every projection at it.
+// not decode keeps its error: each projection that reaches it stops there,
+// like at any record it cannot apply. The first such error is returned.
 func decode(reg *events.Registry, recs []Record) error {
+	var first error
 	for i := range recs {
 		r := &recs[i]
 		env, err := events.ParseEvent(r.Value)
-		if err != nil {
-			return failAt(*r, err)
+		if err == nil {
+			r.Env = env
+			r.Event, err = reg.DecodeEvent(env)
 		}
-		r.Env = env
-		ev, err := reg.DecodeEvent(env)
 		if err != nil {
-			return failAt(*r, err)
+			r.decodeErr = failAt(*r, err)
+			if first == nil {
+				first = r.decodeErr
+			}
 		}
-		r.Event = ev
 	}
-	return nil
+	return first
 }
+
+// plan says which records each projection leaves out of a batch: from its
+// stop (an unresolved failure) on, and the single records an operator
+// skipped (only a rebuild meets those again).
+type plan struct {
+	stops map[slot]int64
+	skips map[slot]map[int64]bool
+}
+
+func newPlan() plan { return plan{stops: map[slot]int64{}, skips: map[slot]map[int64]bool{}} }
 
 // applyOnce applies recs to every projection in one transaction, skipping
 // what each projection already applied and what lies at or beyond a
 // projection's stop (its unresolved failure). It returns the next offsets
 // it stored.
-func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Record, stops map[slot]int64, now time.Time) (map[slot]int64, error) {
+func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Record, pl plan, now time.Time) (map[slot]int64, error) {
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -122,8 +136,16 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 			if r.Offset < next[s] {
 				continue
 			}
-			if stop, stopped := stops[s]; stopped && r.Offset >= stop {
+			if stop, stopped := pl.stops[s]; stopped && r.Offset >= stop {
 				continue
+			}
+			if pl.skips[s][r.Offset] {
+				// Skipped by an operator: the offset moves past it.
+				stored[s] = max(stored[s], r.Offset+1)
+				continue
+			}
+			if r.decodeErr != nil {
+				return nil, &projectionError{projection: p.Name(), ApplyError: r.decodeErr}
 			}
 			todo = append(todo, r)
 		}
@@ -188,18 +210,18 @@ type progressNote struct {
 // applyBatch applies recs, recording and stopping at every record a
 // projection cannot apply, and retrying the rest. Errors it returns are
 // transient (database unreachable): the caller retries the same batch.
-func applyBatch(ctx context.Context, db Beginner, projs []Projection, recs []Record, stops map[slot]int64, now time.Time, onFail func(string, *ApplyError)) (map[slot]int64, error) {
+func applyBatch(ctx context.Context, db Beginner, projs []Projection, recs []Record, pl plan, now time.Time, onFail func(string, *ApplyError)) (map[slot]int64, error) {
 	for {
-		stored, err := applyOnce(ctx, db, projs, recs, stops, now)
+		stored, err := applyOnce(ctx, db, projs, recs, pl, now)
 		var pe *projectionError
 		if !errors.As(err, &pe) {
 			return stored, err
 		}
 		s := slot{pe.projection, pe.Partition}
-		if old, ok := stops[s]; ok && old <= pe.Offset {
+		if old, ok := pl.stops[s]; ok && old <= pe.Offset {
 			return nil, fmt.Errorf("projection %s failed again before its stop: %w", pe.projection, pe.ApplyError)
 		}
-		stops[s] = pe.Offset
+		pl.stops[s] = pe.Offset
 		onFail(pe.projection, pe.ApplyError)
 		if err := recordFailure(ctx, db, pe.projection, pe.ApplyError, now); err != nil {
 			return nil, err
@@ -221,3 +243,27 @@ func recordFailure(ctx context.Context, db Beginner, projection string, ae *Appl
 	}
 	return tx.Commit(ctx)
 }
+
+// resolveApplied closes the failures of open whose record the projection
+// has now applied (a fixed release retried it, or a rebuild got past it),
+// and returns the failures still open.
+func resolveApplied(ctx context.Context, db Beginner, open []Failure, stored map[slot]int64, now time.Time) ([]Failure, error) {
+	still := open[:0:0]
+	for _, f := range open {
+		next, ok := stored[slot{f.Projection, f.Partition}]
+		if !ok || next <= f.Offset {
+			still = append(still, f)
+			continue
+		}
+		by := "tahsil"
+		if _, err := store.New(db).ProjectionFailureResolve(ctx, store.ProjectionFailureResolveParams{
+			Projection: f.Projection, Partition: f.Partition, KafkaOffset: f.Offset,
+			ResolvedAt: &now, Resolution: &appliedOnRetry, ResolvedBy: &by, Skipped: false,
+		}); err != nil {
+			return open, fmt.Errorf("resolve projection failure: %w", err)
+		}
+	}
+	return still, nil
+}
+
+var appliedOnRetry = "applied on retry"

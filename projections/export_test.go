@@ -17,6 +17,6 @@ func Decode(reg *events.Registry, recs []Record) error { return decode(reg, recs
 // ApplyOnce runs one batch transaction of a runner: it skips what each
 // projection already applied, applies the rest and stores the offsets.
 func ApplyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Record, now time.Time) error {
-	_, err := applyOnce(ctx, db, projs, recs, map[slot]int64{}, now)
+	_, err := applyOnce(ctx, db, projs, recs, newPlan(), now)
 	return err
 }

@@ -43,7 +43,7 @@ func skip(t testing.TB, pool *pgxpool.Pool, projection string, partition int32, 
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		n, err := q.ProjectionFailureResolve(ctx, store.ProjectionFailureResolveParams{
-			Projection: projection, Partition: partition, KafkaOffset: offset, ResolvedAt: &now, Resolution: &why, ResolvedBy: &by,
+			Projection: projection, Partition: partition, KafkaOffset: offset, ResolvedAt: &now, Resolution: &why, ResolvedBy: &by, Skipped: true,
 		})
 		if err != nil {
 			return err

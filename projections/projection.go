@@ -31,6 +31,8 @@ type Record struct {
 	Value     []byte
 	Env       *events.Envelope
 	Event     collection.Event
+
+	decodeErr *ApplyError
 }
 
 // Projection maintains read-model tables from records.

@@ -118,7 +118,37 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 	}
 	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: consume})
 
-	stops := map[slot]int64{}
+	// Records operators skipped are skipped again; failures still open are
+	// retried and resolved once the rebuild gets past them.
+	pl := newPlan()
+	names := make([]string, len(cfg.Projections))
+	for i, p := range cfg.Projections {
+		names[i] = p.Name()
+	}
+	skipped, err := q.ProjectionSkipsList(ctx, names)
+	if err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild: load skips: %w", err)
+	}
+	for _, sk := range skipped {
+		s := slot{sk.Projection, sk.Partition}
+		if pl.skips[s] == nil {
+			pl.skips[s] = map[int64]bool{}
+		}
+		pl.skips[s][sk.KafkaOffset] = true
+	}
+	openRows, err := q.ProjectionFailuresOpen(ctx)
+	if err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild: load failures: %w", err)
+	}
+	var open []Failure
+	for _, f := range openRows {
+		for _, n := range names {
+			if f.Projection == n {
+				open = append(open, Failure{Projection: f.Projection, Partition: f.Partition, Offset: f.KafkaOffset})
+			}
+		}
+	}
+	reached := map[slot]int64{}
 	onFail := func(name string, ae *ApplyError) {
 		res.Failures = append(res.Failures, Failure{Projection: name, Partition: ae.Partition, Offset: ae.Offset,
 			EventID: ae.EventID, EventType: ae.EventType, Error: ae.Err.Error(), FailedAt: cfg.Now().UTC()})
@@ -130,12 +160,14 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 			return nil
 		}
 		if cfg.Topic == events.EventsTopic {
-			if err := decode(cfg.Registry, batch); err != nil {
-				return fmt.Errorf("rebuild: %w", err)
-			}
+			_ = decode(cfg.Registry, batch) // an undecodable record stops each projection at it
 		}
-		if _, err := applyBatch(ctx, conn, cfg.Projections, batch, stops, cfg.Now().UTC(), onFail); err != nil {
+		stored, err := applyBatch(ctx, conn, cfg.Projections, batch, pl, cfg.Now().UTC(), onFail)
+		if err != nil {
 			return fmt.Errorf("rebuild: %w", err)
+		}
+		for s, n := range stored {
+			reached[s] = max(reached[s], n)
 		}
 		res.Records += int64(len(batch))
 		batch = batch[:0]
@@ -177,6 +209,9 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 		}
 	}
 	if err := flush(); err != nil {
+		return res, err
+	}
+	if _, err := resolveApplied(ctx, conn, open, reached, cfg.Now().UTC()); err != nil {
 		return res, err
 	}
 	if cfg.Progress != nil {

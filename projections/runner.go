@@ -87,9 +87,9 @@ type Runner struct {
 	cfg RunnerConfig
 	cl  *kgo.Client
 
-	// stops is only touched by the Run goroutine; failures is its
-	// published copy for health checks and metrics.
-	stops     map[slot]int64
+	// plan is only touched by the Run goroutine; failures are the
+	// unresolved ones, published for health checks and metrics.
+	plan      plan
 	mu        sync.Mutex
 	failures  []Failure
 	applied   uint64
@@ -105,7 +105,7 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, stops: map[slot]int64{}, resumeEvery: 5 * time.Second}
+	r := &Runner{cfg: cfg, plan: newPlan(), resumeEvery: 5 * time.Second}
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -182,8 +182,12 @@ func (r *Runner) minNext(have map[slot]int64, part int32) int64 {
 
 // Run applies records until ctx ends. Transient database errors are
 // retried with backoff on the same batch: nothing is dropped.
+//
+// Failures recorded by an earlier run are retried, not assumed: a new
+// release may apply the record now, and then the failure is resolved; if
+// not, the projection stops there again.
 func (r *Runner) Run(ctx context.Context) error {
-	if err := r.loadStops(ctx); err != nil {
+	if err := r.checkFailures(ctx); err != nil {
 		return err
 	}
 	for {
@@ -216,7 +220,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}
 		if time.Since(r.lastCheck) >= r.resumeEvery {
-			if err := r.resumeResolved(ctx); err != nil {
+			if err := r.checkFailures(ctx); err != nil {
 				r.cfg.Logger.Warn("projections: check resolved failures", "err", err)
 			}
 		}
@@ -225,15 +229,27 @@ func (r *Runner) Run(ctx context.Context) error {
 
 func (r *Runner) apply(ctx context.Context, recs []Record) error {
 	if r.cfg.Topic == events.EventsTopic {
-		recs = r.decodeOrStop(ctx, recs)
+		// A record that does not decode keeps its error and stops each
+		// projection that reaches it.
+		_ = decode(r.cfg.Registry, recs)
 	}
 	backoff := 100 * time.Millisecond
 	for {
-		_, err := applyBatch(ctx, r.cfg.Pool, r.cfg.Projections, recs, r.stops, r.cfg.Now().UTC(), r.failed)
+		stored, err := applyBatch(ctx, r.cfg.Pool, r.cfg.Projections, recs, r.plan, r.cfg.Now().UTC(), r.failed)
 		if err == nil {
 			r.mu.Lock()
 			r.applied += uint64(len(recs))
+			open := r.failures
 			r.mu.Unlock()
+			if len(open) > 0 {
+				still, err := resolveApplied(ctx, r.cfg.Pool, open, stored, r.cfg.Now().UTC())
+				if err != nil {
+					r.cfg.Logger.Warn("projections: resolve applied failures", "err", err)
+				}
+				r.mu.Lock()
+				r.failures = still
+				r.mu.Unlock()
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -249,132 +265,66 @@ func (r *Runner) apply(ctx context.Context, recs []Record) error {
 	}
 }
 
-// decodeOrStop decodes records; one that does not decode stops every
-// projection at it and is dropped from the batch (with what follows it on
-// its partition, which the stop excludes anyway).
-func (r *Runner) decodeOrStop(ctx context.Context, recs []Record) []Record {
-	out := recs[:0]
-	var next map[slot]int64 // read when a record first does not decode
-	for _, rec := range recs {
-		one := []Record{rec}
-		if err := decode(r.cfg.Registry, one); err != nil {
-			ae, _ := asApplyError(err)
-			if next == nil {
-				next = r.nextOffsets(ctx)
-			}
-			for _, name := range r.Names() {
-				s := slot{name, rec.Partition}
-				if stop, ok := r.stops[s]; ok && stop <= rec.Offset {
-					continue
-				}
-				// A projection an operator moved past the record (the
-				// others still stopped at it fetch it again) goes on.
-				if rec.Offset < next[s] {
-					continue
-				}
-				r.stops[s] = rec.Offset
-				r.failed(name, ae)
-				for {
-					err := recordFailure(ctx, r.cfg.Pool, name, ae, r.cfg.Now().UTC())
-					if err == nil || ctx.Err() != nil {
-						break
-					}
-					r.cfg.Logger.Error("projections: record failure", "err", err)
-					time.Sleep(time.Second)
-				}
-			}
-			continue
-		}
-		out = append(out, one[0])
-	}
-	return out
-}
-
-// nextOffsets reads the projections' stored next offsets, retrying until
-// the database answers or ctx ends.
-func (r *Runner) nextOffsets(ctx context.Context) map[slot]int64 {
-	next := map[slot]int64{}
-	for {
-		rows, err := store.New(r.cfg.Pool).ProjectionOffsetsList(ctx, r.Names())
-		if err == nil {
-			for _, row := range rows {
-				next[slot{row.Projection, row.Partition}] = row.NextOffset
-			}
-			return next
-		}
-		if ctx.Err() != nil {
-			return next
-		}
-		r.cfg.Logger.Error("projections: read offsets", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
 func (r *Runner) failed(projection string, ae *ApplyError) {
 	r.cfg.Logger.Error("projection stopped at a record it cannot apply",
 		"projection", projection, "partition", ae.Partition, "offset", ae.Offset,
 		"event_id", ae.EventID, "event_type", ae.EventType, "err", ae.Err)
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.failures {
+		if f.Projection == projection && f.Partition == ae.Partition && f.Offset == ae.Offset {
+			return
+		}
+	}
 	r.failures = append(r.failures, Failure{
 		Projection: projection, Partition: ae.Partition, Offset: ae.Offset,
 		EventID: ae.EventID, EventType: ae.EventType, Error: ae.Err.Error(), FailedAt: r.cfg.Now().UTC(),
 	})
-	r.mu.Unlock()
 }
 
-func (r *Runner) loadStops(ctx context.Context) error {
+// checkFailures reads the unresolved failures of the runner's projections.
+// A stop whose failure an operator resolved (skipped) is lifted, and its
+// partition re-read from the stored offsets: records past the stop were
+// fetched already and set aside.
+func (r *Runner) checkFailures(ctx context.Context) error {
 	rows, err := store.New(r.cfg.Pool).ProjectionFailuresOpen(ctx)
 	if err != nil {
 		return fmt.Errorf("load projection failures: %w", err)
 	}
+	r.lastCheck = time.Now()
 	mine := map[string]bool{}
 	for _, n := range r.Names() {
 		mine[n] = true
 	}
+	open := map[slot]int64{}
 	var fs []Failure
 	for _, row := range rows {
 		if !mine[row.Projection] {
 			continue
 		}
-		r.stops[slot{row.Projection, row.Partition}] = row.KafkaOffset
+		open[slot{row.Projection, row.Partition}] = row.KafkaOffset
 		fs = append(fs, Failure{Projection: row.Projection, Partition: row.Partition, Offset: row.KafkaOffset,
 			EventID: row.EventID, EventType: row.EventType, Error: row.Error, FailedAt: row.FailedAt})
 	}
 	r.mu.Lock()
 	r.failures = fs
 	r.mu.Unlock()
-	r.lastCheck = time.Now()
-	return nil
-}
-
-// resumeResolved notices failures an operator resolved (skipped) and seeks
-// back to the stored offsets, since records past the stop were fetched and
-// set aside for the stopped projection.
-func (r *Runner) resumeResolved(ctx context.Context) error {
-	before := r.stops
-	r.stops = map[slot]int64{}
-	if err := r.loadStops(ctx); err != nil {
-		r.stops = before
-		return err
-	}
 	seek := map[int32]bool{}
-	for s := range before {
-		if _, still := r.stops[s]; !still {
+	for s, stop := range r.plan.stops {
+		if off, still := open[s]; !still || off != stop {
+			delete(r.plan.stops, s)
 			seek[s.partition] = true
 		}
 	}
 	if len(seek) == 0 {
 		return nil
 	}
-	rows, err := store.New(r.cfg.Pool).ProjectionOffsetsList(ctx, r.Names())
+	offs, err := store.New(r.cfg.Pool).ProjectionOffsetsList(ctx, r.Names())
 	if err != nil {
 		return err
 	}
 	have := map[slot]int64{}
-	for _, row := range rows {
+	for _, row := range offs {
 		have[slot{row.Projection, row.Partition}] = row.NextOffset
 	}
 	offsets := map[int32]kgo.EpochOffset{}

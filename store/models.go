@@ -110,6 +110,7 @@ type ProjectionFailure struct {
 	ResolvedAt  *time.Time
 	Resolution  *string
 	ResolvedBy  *string
+	Skipped     bool
 }
 
 type ProjectionOffset struct {

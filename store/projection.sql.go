@@ -14,7 +14,8 @@ const projectionFailureRecord = `-- name: ProjectionFailureRecord :exec
 INSERT INTO projection_failures (projection, partition, kafka_offset, event_id, event_type, error, failed_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (projection, partition, kafka_offset) DO UPDATE
-SET error = excluded.error, failed_at = excluded.failed_at
+SET error = excluded.error, failed_at = excluded.failed_at,
+    resolved_at = NULL, resolution = NULL, resolved_by = NULL, skipped = false
 `
 
 type ProjectionFailureRecordParams struct {
@@ -41,14 +42,16 @@ func (q *Queries) ProjectionFailureRecord(ctx context.Context, arg ProjectionFai
 }
 
 const projectionFailureResolve = `-- name: ProjectionFailureResolve :execrows
-UPDATE projection_failures SET resolved_at = $1, resolution = $2, resolved_by = $3
-WHERE projection = $4 AND partition = $5 AND kafka_offset = $6 AND resolved_at IS NULL
+UPDATE projection_failures SET resolved_at = $1, resolution = $2, resolved_by = $3,
+    skipped = $4
+WHERE projection = $5 AND partition = $6 AND kafka_offset = $7 AND resolved_at IS NULL
 `
 
 type ProjectionFailureResolveParams struct {
 	ResolvedAt  *time.Time
 	Resolution  *string
 	ResolvedBy  *string
+	Skipped     bool
 	Projection  string
 	Partition   int32
 	KafkaOffset int64
@@ -59,6 +62,7 @@ func (q *Queries) ProjectionFailureResolve(ctx context.Context, arg ProjectionFa
 		arg.ResolvedAt,
 		arg.Resolution,
 		arg.ResolvedBy,
+		arg.Skipped,
 		arg.Projection,
 		arg.Partition,
 		arg.KafkaOffset,
@@ -261,6 +265,38 @@ func (q *Queries) ProjectionOffsetsLock(ctx context.Context, arg ProjectionOffse
 	for rows.Next() {
 		var i ProjectionOffsetsLockRow
 		if err := rows.Scan(&i.Projection, &i.Partition, &i.NextOffset); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const projectionSkipsList = `-- name: ProjectionSkipsList :many
+SELECT projection, partition, kafka_offset FROM projection_failures
+WHERE skipped AND projection = ANY($1::text[])
+`
+
+type ProjectionSkipsListRow struct {
+	Projection  string
+	Partition   int32
+	KafkaOffset int64
+}
+
+// The records operators skipped, which a rebuild skips again.
+func (q *Queries) ProjectionSkipsList(ctx context.Context, projections []string) ([]ProjectionSkipsListRow, error) {
+	rows, err := q.db.Query(ctx, projectionSkipsList, projections)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ProjectionSkipsListRow{}
+	for rows.Next() {
+		var i ProjectionSkipsListRow
+		if err := rows.Scan(&i.Projection, &i.Partition, &i.KafkaOffset); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -148,7 +148,7 @@ func projectionSkip(ctx context.Context, cfg config, log *slog.Logger, args []st
 		q := store.New(tx)
 		n, err := q.ProjectionFailureResolve(ctx, store.ProjectionFailureResolveParams{
 			Projection: pos[0], Partition: int32(part), KafkaOffset: off,
-			ResolvedAt: &now, Resolution: ptr("skipped: " + reason), ResolvedBy: &by,
+			ResolvedAt: &now, Resolution: ptr("skipped: " + reason), ResolvedBy: &by, Skipped: true,
 		})
 		if err != nil {
 			return err

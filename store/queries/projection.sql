@@ -22,14 +22,16 @@ DELETE FROM projection_offsets WHERE projection = @projection;
 INSERT INTO projection_failures (projection, partition, kafka_offset, event_id, event_type, error, failed_at)
 VALUES (@projection, @partition, @kafka_offset, @event_id, @event_type, @error, @failed_at)
 ON CONFLICT (projection, partition, kafka_offset) DO UPDATE
-SET error = excluded.error, failed_at = excluded.failed_at;
+SET error = excluded.error, failed_at = excluded.failed_at,
+    resolved_at = NULL, resolution = NULL, resolved_by = NULL, skipped = false;
 
 -- name: ProjectionFailuresOpen :many
 SELECT id, projection, partition, kafka_offset, event_id, event_type, error, failed_at FROM projection_failures
 WHERE resolved_at IS NULL ORDER BY failed_at;
 
 -- name: ProjectionFailureResolve :execrows
-UPDATE projection_failures SET resolved_at = @resolved_at, resolution = @resolution, resolved_by = @resolved_by
+UPDATE projection_failures SET resolved_at = @resolved_at, resolution = @resolution, resolved_by = @resolved_by,
+    skipped = @skipped
 WHERE projection = @projection AND partition = @partition AND kafka_offset = @kafka_offset AND resolved_at IS NULL;
 
 -- name: ProjectionLockShared :exec
@@ -53,3 +55,8 @@ VALUES (@projection, @partition, @next_offset, @updated_at)
 ON CONFLICT (projection, partition) DO UPDATE
 SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
 WHERE projection_offsets.next_offset < excluded.next_offset;
+
+-- name: ProjectionSkipsList :many
+-- The records operators skipped, which a rebuild skips again.
+SELECT projection, partition, kafka_offset FROM projection_failures
+WHERE skipped AND projection = ANY(@projections::text[]);
