@@ -151,6 +151,13 @@ func (s *Server) forgetKey(ctx context.Context, idem idempotency) {
 	}
 }
 
+// errUndecided tells a handler that the first request of an
+// Idempotency-Key has no outcome yet: it may still be in flight, or it died
+// before its command reached the log. The handler submits the command again
+// under the same command and aggregate ids; the decider applies a command
+// id once, so either way exactly one record results.
+var errUndecided = errors.New("first request not decided yet")
+
 // replay answers a repeated Idempotency-Key request with the first
 // request's outcome: never a second command.
 func (s *Server) replay(c echo.Context, idem idempotency, render func(ctx context.Context, id string) error) error {
@@ -159,7 +166,7 @@ func (s *Server) replay(c echo.Context, idem idempotency, render func(ctx contex
 	if !ok {
 		row, err := s.q.CommandOutcomeGet(ctx, idem.commandID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return pending(c, idem.commandID)
+			return errUndecided
 		}
 		if err != nil {
 			return err

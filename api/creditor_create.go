@@ -31,7 +31,9 @@ func (s *Server) creditorCreate(c echo.Context) error {
 	}
 	render := func(_ context.Context, id string) error { return s.renderCreditor(c, http.StatusCreated, id) }
 	if !idem.fresh {
-		return s.replay(c, idem, render)
+		if err := s.replay(c, idem, render); !errors.Is(err, errUndecided) {
+			return err
+		}
 	}
 	ctx := c.Request().Context()
 	submitted := false
