@@ -187,3 +187,32 @@ func TestActorAddress(t *testing.T) {
 		t.Errorf("actor %v: want the connection's address and the user agent", h[0].Actor)
 	}
 }
+
+// TestHostCheck: with allowed hosts configured, a request naming another
+// Host (a DNS-rebinding page, a misrouted proxy) gets 421, and the allowed
+// ones are served.
+func TestHostCheck(t *testing.T) {
+	t.Parallel()
+	app := apptest.Start(t, apptest.Options{AllowedHosts: []string{"tahsil.example.dz", "127.0.0.1"}})
+	for host, status := range map[string]int{
+		"tahsil.example.dz":      http.StatusOK,
+		"TAHSIL.example.dz:8443": http.StatusOK,
+		"127.0.0.1":              http.StatusOK,
+		"evil.example":           http.StatusMisdirectedRequest,
+		"evil.example:80":        http.StatusMisdirectedRequest,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/v1/debtors", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != status {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, status)
+		}
+		if status != http.StatusOK && resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("Host %s: content type %q", host, resp.Header.Get("Content-Type"))
+		}
+	}
+}

@@ -14,8 +14,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,6 +63,11 @@ type Config struct {
 	Metrics http.Handler
 	// ProjectionWait bounds the read-your-writes wait (default 5 s).
 	ProjectionWait time.Duration
+	// AllowedHosts lists the Host header values served (host or
+	// host:port, case-insensitive). A request naming another host gets 421:
+	// it defeats DNS rebinding from a browser on the same machine. Empty
+	// serves any host.
+	AllowedHosts []string
 	Logger         *slog.Logger
 	Now            func() time.Time
 }
@@ -122,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(securityHeaders)
+	if len(cfg.AllowedHosts) > 0 {
+		e.Use(hostCheck(cfg.AllowedHosts))
+	}
 	// A bare number of bytes: echo reads "1M" as 10^6 bytes, not 1 MiB.
 	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)))
 	s.e = e
@@ -151,4 +161,25 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+func hostCheck(allowed []string) echo.MiddlewareFunc {
+	set := map[string]bool{}
+	for _, h := range allowed {
+		set[strings.ToLower(h)] = true
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			host := strings.ToLower(c.Request().Host)
+			name := host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				name = h
+			}
+			if set[host] || set[name] {
+				return next(c)
+			}
+			return problem(http.StatusMisdirectedRequest, "unknown-host", "Unknown host",
+				"this server does not answer for the host named in the request")
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,7 @@ type config struct {
 	LogLevel           slog.Level
 	LogJSON            bool
 	URL                string // for clients of a running server (demo, health)
+	AllowedHosts       []string
 	ProjectionWaitSecs int
 }
 
@@ -109,6 +111,19 @@ func loadConfig() (config, error) {
 		errs = append(errs, fmt.Errorf("TAHSIL_LOG_FORMAT must be text or json, not %q", f))
 	}
 	c.URL = envOr("TAHSIL_URL", "http://"+c.HTTPAddr)
+	if hosts := envOr("TAHSIL_ALLOWED_HOSTS", ""); hosts != "" {
+		for _, h := range strings.Split(hosts, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.AllowedHosts = append(c.AllowedHosts, h)
+			}
+		}
+	} else if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil {
+		// Bound to loopback, only local names can be meant; a page on the
+		// machine's browser that rebinds its own name to 127.0.0.1 is not.
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			c.AllowedHosts = []string{"127.0.0.1", "localhost", "::1"}
+		}
+	}
 	w, err := strconv.Atoi(envOr("TAHSIL_PROJECTION_WAIT_SECONDS", "5"))
 	if err != nil || w < 0 || w > 60 {
 		errs = append(errs, errors.New("TAHSIL_PROJECTION_WAIT_SECONDS must be an integer from 0 to 60"))

@@ -148,6 +148,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 			ClaimKey: claimKey, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Logger: log,
 			ProjectionWait: time.Duration(cfg.ProjectionWaitSecs) * time.Second,
 			Ready:          readiness(runners),
+			AllowedHosts:   cfg.AllowedHosts,
 		})
 		if err != nil {
 			return err
@@ -156,6 +157,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 			Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		if len(cfg.AllowedHosts) == 0 {
+			log.Warn("TAHSIL_ALLOWED_HOSTS is not set: any Host header is served; set it to the names clients use")
 		}
 		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

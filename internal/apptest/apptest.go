@@ -42,6 +42,8 @@ type Options struct {
 	NoDecider, NoProjections bool
 	// ProjectionWait bounds the read-your-writes wait (default 10 s).
 	ProjectionWait time.Duration
+	// AllowedHosts is passed to the API (empty: any host).
+	AllowedHosts []string
 	// OutcomeTimeout bounds the bus's wait for a command's outcome
 	// (default 15 s); a test of the 202 path shortens it.
 	OutcomeTimeout time.Duration
@@ -133,7 +135,7 @@ func Start(t testing.TB, opts Options) *App {
 	rand.Read(claimKey)
 	a.Server, err = api.New(api.Config{
 		Pool: a.Pool, Bus: a.Bus, Progress: progress, Registry: a.Registry, Sealer: a.Sealer, Keys: a.Keys,
-		ClaimKey: claimKey, Logger: log, ProjectionWait: opts.ProjectionWait,
+		ClaimKey: claimKey, Logger: log, ProjectionWait: opts.ProjectionWait, AllowedHosts: opts.AllowedHosts,
 	})
 	if err != nil {
 		t.Fatal(err)
