@@ -10,6 +10,7 @@ func (s *Server) routes() {
 	}
 
 	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.json", s.openAPI)
 	v1.POST("/creditors", s.creditorCreate)
 	v1.GET("/creditors", s.creditorList)
 	v1.GET("/creditors/:id", s.creditorGet)

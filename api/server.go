@@ -68,8 +68,8 @@ type Config struct {
 	// it defeats DNS rebinding from a browser on the same machine. Empty
 	// serves any host.
 	AllowedHosts []string
-	Logger         *slog.Logger
-	Now            func() time.Time
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 func (c *Config) setDefaults() {
