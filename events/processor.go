@@ -142,7 +142,7 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 		kgo.BlockRebalanceOnPoll(),
 		// A short fetch wait bounds the delay of a command produced while a
 		// fetch is parked on an idle partition.
-		kgo.FetchMaxWait(100*time.Millisecond),
+		kgo.FetchMaxWait(100 * time.Millisecond),
 		kgo.ProducerLinger(0),
 		// Events and outcomes go to the partition number of their command,
 		// which is where the state that decided them lives.
