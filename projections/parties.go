@@ -54,6 +54,71 @@ func checkVersion(have int64, r Record) error {
 	return nil
 }
 
+// partyFold is what differs between the creditor and debtor projections:
+// how their rows are loaded, changed by one event, and written.
+type partyFold[R any] struct {
+	agg     collection.AggregateType
+	load    func(ctx context.Context, q *store.Queries, ids []string) ([]R, error)
+	idOf    func(*R) string
+	version func(*R) int64
+	// apply changes row (nil before the registration) by one event and
+	// returns it; it does not touch the version or updated_at.
+	apply func(ctx context.Context, row *R, r Record) (*R, error)
+	// finish sets version and updated_at, and derived columns.
+	finish func(row *R, r Record)
+	write  func(ctx context.Context, q *store.Queries, rows []*R) error
+}
+
+// foldParties folds a batch into the stored rows of one aggregate type and
+// writes each changed row once, whatever the number of its events.
+func foldParties[R any](ctx context.Context, tx pgx.Tx, personal Personal, recs []Record, f partyFold[R]) error {
+	ids := subjectsOf(recs, f.agg)
+	if len(ids) == 0 {
+		return nil
+	}
+	q := store.New(tx)
+	existing, err := f.load(ctx, q, ids)
+	if err != nil {
+		return fmt.Errorf("load %ss: %w", f.agg, err)
+	}
+	rows := make(map[string]*R, len(ids))
+	for i := range existing {
+		rows[f.idOf(&existing[i])] = &existing[i]
+	}
+	if err := personal.Preload(ctx, ids); err != nil {
+		return err
+	}
+	changed := make([]*R, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, r := range recs {
+		if r.Env.Aggregate.Type != f.agg {
+			continue
+		}
+		id := r.Env.Aggregate.ID
+		row := rows[id]
+		var have int64
+		if row != nil {
+			have = f.version(row)
+		}
+		if err := checkVersion(have, r); err != nil {
+			return failAt(r, err)
+		}
+		if row, err = f.apply(ctx, row, r); err != nil {
+			return failAt(r, err)
+		}
+		f.finish(row, r)
+		rows[id] = row
+		if !seen[id] {
+			seen[id] = true
+			changed = append(changed, row)
+		}
+	}
+	if err := f.write(ctx, q, changed); err != nil {
+		return fmt.Errorf("write %ss: %w", f.agg, err)
+	}
+	return nil
+}
+
 // Creditors projects creditor events into the creditors table.
 type Creditors struct{ personal Personal }
 
@@ -69,98 +134,78 @@ func (*Creditors) Tables() []string { return []string{"creditors"} }
 // Apply implements Projection: it folds the batch in memory, starting from
 // the stored rows, and writes each changed row once.
 func (c *Creditors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
-	ids := subjectsOf(recs, collection.CreditorAggregate)
-	if len(ids) == 0 {
-		return nil
-	}
-	q := store.New(tx)
-	existing, err := q.CreditorsGetMany(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load creditors: %w", err)
-	}
-	rows := make(map[string]*store.Creditor, len(ids))
-	for i := range existing {
-		rows[existing[i].ID] = &existing[i]
-	}
-	if err := c.personal.Preload(ctx, ids); err != nil {
-		return err
-	}
-	var order []string
-	for _, r := range recs {
-		if r.Env.Aggregate.Type != collection.CreditorAggregate {
-			continue
+	return foldParties(ctx, tx, c.personal, recs, partyFold[store.Creditor]{
+		agg: collection.CreditorAggregate,
+		load: func(ctx context.Context, q *store.Queries, ids []string) ([]store.Creditor, error) {
+			return q.CreditorsGetMany(ctx, ids)
+		},
+		idOf:    func(r *store.Creditor) string { return r.ID },
+		version: func(r *store.Creditor) int64 { return r.Version },
+		apply:   c.apply,
+		finish: func(row *store.Creditor, r Record) {
+			row.Version, row.UpdatedAt = r.Env.Aggregate.Version, r.Env.OccurredAt
+			if row.Erased {
+				blankCreditor(row)
+			}
+			row.Search = collection.SearchText(append([]string{row.Ref, row.Name, row.ContactName, row.Nif, row.Email},
+				collection.PhoneSearchForms(row.Phone)...)...)
+		},
+		write: writeCreditors,
+	})
+}
+
+func (c *Creditors) apply(ctx context.Context, row *store.Creditor, r Record) (*store.Creditor, error) {
+	switch e := r.Event.(type) {
+	case collection.CreditorRegistered:
+		var p collection.CreditorPersonal
+		erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
+		if err != nil {
+			return nil, err
 		}
-		row := rows[r.Env.Aggregate.ID]
-		var have int64
-		if row != nil {
-			have = row.Version
+		row = &store.Creditor{
+			ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, CreatedAt: r.Env.OccurredAt,
+			LegalForm: e.Profile.LegalForm, Sector: e.Profile.Sector, Wilaya: int32(e.Profile.Wilaya),
+			CommissionBps: int32(e.Profile.CommissionBPS), Erased: erased,
 		}
-		if err := checkVersion(have, r); err != nil {
-			return failAt(r, err)
+		setCreditorPersonal(row, p, collection.CreditorPersonalFields())
+	case collection.CreditorUpdated:
+		if row == nil {
+			return nil, errors.New("update of an unknown creditor")
 		}
-		switch e := r.Event.(type) {
-		case collection.CreditorRegistered:
-			var p collection.CreditorPersonal
-			erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
-			if err != nil {
-				return failAt(r, err)
-			}
-			row = &store.Creditor{
-				ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, CreatedAt: r.Env.OccurredAt,
-				LegalForm: e.Profile.LegalForm, Sector: e.Profile.Sector, Wilaya: int32(e.Profile.Wilaya),
-				CommissionBps: int32(e.Profile.CommissionBPS), Erased: erased,
-			}
-			setCreditorPersonal(row, p, collection.CreditorPersonalFields())
-			rows[e.ID] = row
-		case collection.CreditorUpdated:
-			if row == nil {
-				return failAt(r, errors.New("update of an unknown creditor"))
-			}
-			ch := e.Changes
-			if ch.LegalForm != nil {
-				row.LegalForm = *ch.LegalForm
-			}
-			if ch.Sector != nil {
-				row.Sector = *ch.Sector
-			}
-			if ch.Wilaya != nil {
-				row.Wilaya = int32(*ch.Wilaya)
-			}
-			if ch.CommissionBPS != nil {
-				row.CommissionBps = int32(*ch.CommissionBPS)
-			}
-			var p collection.CreditorPersonal
-			erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
-			if err != nil {
-				return failAt(r, err)
-			}
-			row.Erased = row.Erased || erased
-			setCreditorPersonal(row, p, e.PersonalFields)
-		case collection.CreditorArchived:
-			if row == nil {
-				return failAt(r, errors.New("archive of an unknown creditor"))
-			}
-			row.Status = collection.StatusArchived
-		default:
-			return failAt(r, fmt.Errorf("creditors projection cannot apply %T", r.Event))
+		ch := e.Changes
+		if ch.LegalForm != nil {
+			row.LegalForm = *ch.LegalForm
 		}
-		row.Version = r.Env.Aggregate.Version
-		row.UpdatedAt = r.Env.OccurredAt
-		order = append(order, row.ID)
+		if ch.Sector != nil {
+			row.Sector = *ch.Sector
+		}
+		if ch.Wilaya != nil {
+			row.Wilaya = int32(*ch.Wilaya)
+		}
+		if ch.CommissionBPS != nil {
+			row.CommissionBps = int32(*ch.CommissionBPS)
+		}
+		var p collection.CreditorPersonal
+		erased, err := openPersonal(ctx, c.personal, e.ID, e.Personal, &p)
+		if err != nil {
+			return nil, err
+		}
+		row.Erased = row.Erased || erased
+		setCreditorPersonal(row, p, e.PersonalFields)
+	case collection.CreditorArchived:
+		if row == nil {
+			return nil, errors.New("archive of an unknown creditor")
+		}
+		row.Status = collection.StatusArchived
+	default:
+		return nil, fmt.Errorf("creditors projection cannot apply %T", r.Event)
 	}
+	return row, nil
+}
+
+func writeCreditors(ctx context.Context, q *store.Queries, rows []*store.Creditor) error {
 	var up store.CreditorsUpsertParams
-	done := map[string]bool{}
-	for _, id := range order {
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		row := rows[id]
-		if row.Erased {
-			blankCreditor(row)
-		}
-		row.Search = collection.SearchText(append([]string{row.Ref, row.Name, row.ContactName, row.Nif, row.Email},
-			collection.PhoneSearchForms(row.Phone)...)...)
+	for _, row := range rows {
 		up.ID = append(up.ID, row.ID)
 		up.Ref = append(up.Ref, row.Ref)
 		up.Status = append(up.Status, row.Status)
@@ -181,10 +226,7 @@ func (c *Creditors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		up.CreatedAt = append(up.CreatedAt, row.CreatedAt)
 		up.UpdatedAt = append(up.UpdatedAt, row.UpdatedAt)
 	}
-	if err := q.CreditorsUpsert(ctx, up); err != nil {
-		return fmt.Errorf("write creditors: %w", err)
-	}
-	return nil
+	return q.CreditorsUpsert(ctx, up)
 }
 
 func setCreditorPersonal(row *store.Creditor, p collection.CreditorPersonal, fields []string) {
@@ -226,98 +268,78 @@ func (*Debtors) Tables() []string { return []string{"debtors"} }
 
 // Apply implements Projection, like Creditors.Apply.
 func (d *Debtors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
-	ids := subjectsOf(recs, collection.DebtorAggregate)
-	if len(ids) == 0 {
-		return nil
-	}
-	q := store.New(tx)
-	existing, err := q.DebtorsGetMany(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load debtors: %w", err)
-	}
-	rows := make(map[string]*store.Debtor, len(ids))
-	for i := range existing {
-		rows[existing[i].ID] = &existing[i]
-	}
-	if err := d.personal.Preload(ctx, ids); err != nil {
-		return err
-	}
-	var order []string
-	for _, r := range recs {
-		if r.Env.Aggregate.Type != collection.DebtorAggregate {
-			continue
+	return foldParties(ctx, tx, d.personal, recs, partyFold[store.Debtor]{
+		agg: collection.DebtorAggregate,
+		load: func(ctx context.Context, q *store.Queries, ids []string) ([]store.Debtor, error) {
+			return q.DebtorsGetMany(ctx, ids)
+		},
+		idOf:    func(r *store.Debtor) string { return r.ID },
+		version: func(r *store.Debtor) int64 { return r.Version },
+		apply:   d.apply,
+		finish: func(row *store.Debtor, r Record) {
+			row.Version, row.UpdatedAt = r.Env.Aggregate.Version, r.Env.OccurredAt
+			if row.Erased {
+				blankDebtor(row)
+			}
+			parts := []string{row.Ref, row.FullName, row.Nin, row.Nif, row.Rc, row.Email}
+			for _, ph := range row.Phones {
+				parts = append(parts, collection.PhoneSearchForms(ph)...)
+			}
+			row.Search = collection.SearchText(parts...)
+		},
+		write: writeDebtors,
+	})
+}
+
+func (d *Debtors) apply(ctx context.Context, row *store.Debtor, r Record) (*store.Debtor, error) {
+	switch e := r.Event.(type) {
+	case collection.DebtorRegistered:
+		var p collection.DebtorPersonal
+		erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
+		if err != nil {
+			return nil, err
 		}
-		row := rows[r.Env.Aggregate.ID]
-		var have int64
-		if row != nil {
-			have = row.Version
+		row = &store.Debtor{
+			ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, Kind: e.Profile.Kind,
+			Wilaya: int32(e.Profile.Wilaya), PreferredChannel: e.Profile.PreferredChannel,
+			Language: e.Profile.Language, Phones: []string{}, Erased: erased, CreatedAt: r.Env.OccurredAt,
 		}
-		if err := checkVersion(have, r); err != nil {
-			return failAt(r, err)
+		setDebtorPersonal(row, p, collection.DebtorPersonalFields())
+	case collection.DebtorUpdated:
+		if row == nil {
+			return nil, errors.New("update of an unknown debtor")
 		}
-		switch e := r.Event.(type) {
-		case collection.DebtorRegistered:
-			var p collection.DebtorPersonal
-			erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
-			if err != nil {
-				return failAt(r, err)
-			}
-			row = &store.Debtor{
-				ID: e.ID, Ref: e.Ref, Status: collection.StatusActive, Kind: e.Profile.Kind,
-				Wilaya: int32(e.Profile.Wilaya), PreferredChannel: e.Profile.PreferredChannel,
-				Language: e.Profile.Language, Phones: []string{}, Erased: erased, CreatedAt: r.Env.OccurredAt,
-			}
-			setDebtorPersonal(row, p, collection.DebtorPersonalFields())
-			rows[e.ID] = row
-		case collection.DebtorUpdated:
-			if row == nil {
-				return failAt(r, errors.New("update of an unknown debtor"))
-			}
-			ch := e.Changes
-			if ch.Wilaya != nil {
-				row.Wilaya = int32(*ch.Wilaya)
-			}
-			if ch.PreferredChannel != nil {
-				row.PreferredChannel = *ch.PreferredChannel
-			}
-			if ch.Language != nil {
-				row.Language = *ch.Language
-			}
-			var p collection.DebtorPersonal
-			erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
-			if err != nil {
-				return failAt(r, err)
-			}
-			row.Erased = row.Erased || erased
-			setDebtorPersonal(row, p, e.PersonalFields)
-		case collection.DebtorArchived:
-			if row == nil {
-				return failAt(r, errors.New("archive of an unknown debtor"))
-			}
-			row.Status = collection.StatusArchived
-		default:
-			return failAt(r, fmt.Errorf("debtors projection cannot apply %T", r.Event))
+		ch := e.Changes
+		if ch.Wilaya != nil {
+			row.Wilaya = int32(*ch.Wilaya)
 		}
-		row.Version = r.Env.Aggregate.Version
-		row.UpdatedAt = r.Env.OccurredAt
-		order = append(order, row.ID)
+		if ch.PreferredChannel != nil {
+			row.PreferredChannel = *ch.PreferredChannel
+		}
+		if ch.Language != nil {
+			row.Language = *ch.Language
+		}
+		var p collection.DebtorPersonal
+		erased, err := openPersonal(ctx, d.personal, e.ID, e.Personal, &p)
+		if err != nil {
+			return nil, err
+		}
+		row.Erased = row.Erased || erased
+		setDebtorPersonal(row, p, e.PersonalFields)
+	case collection.DebtorArchived:
+		if row == nil {
+			return nil, errors.New("archive of an unknown debtor")
+		}
+		row.Status = collection.StatusArchived
+	default:
+		return nil, fmt.Errorf("debtors projection cannot apply %T", r.Event)
 	}
+	return row, nil
+}
+
+func writeDebtors(ctx context.Context, q *store.Queries, rows []*store.Debtor) error {
 	var up store.DebtorsUpsertParams
-	done := map[string]bool{}
-	for _, id := range order {
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		row := rows[id]
-		if row.Erased {
-			blankDebtor(row)
-		}
-		parts := []string{row.Ref, row.FullName, row.Nin, row.Nif, row.Rc, row.Email}
-		for _, ph := range row.Phones {
-			parts = append(parts, collection.PhoneSearchForms(ph)...)
-		}
-		row.Search = collection.SearchText(parts...)
+	for _, row := range rows {
 		up.ID = append(up.ID, row.ID)
 		up.Ref = append(up.Ref, row.Ref)
 		up.Status = append(up.Status, row.Status)
@@ -326,6 +348,7 @@ func (d *Debtors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		up.Nin = append(up.Nin, row.Nin)
 		up.Nif = append(up.Nif, row.Nif)
 		up.Rc = append(up.Rc, row.Rc)
+		// unnest flattens nested arrays: phones travel newline-joined.
 		up.Phones = append(up.Phones, strings.Join(row.Phones, "\n"))
 		up.Email = append(up.Email, row.Email)
 		up.Address = append(up.Address, row.Address)
@@ -338,10 +361,7 @@ func (d *Debtors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		up.CreatedAt = append(up.CreatedAt, row.CreatedAt)
 		up.UpdatedAt = append(up.UpdatedAt, row.UpdatedAt)
 	}
-	if err := q.DebtorsUpsert(ctx, up); err != nil {
-		return fmt.Errorf("write debtors: %w", err)
-	}
-	return nil
+	return q.DebtorsUpsert(ctx, up)
 }
 
 func setDebtorPersonal(row *store.Debtor, p collection.DebtorPersonal, fields []string) {
