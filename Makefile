@@ -68,8 +68,8 @@ deps-test: ## install what `make test` needs (PostgreSQL binaries, kcat, a C com
 ##@ Check
 
 .PHONY: test
-test: deps-test ## run every test with the race detector
-	$(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) $(PKGS)
+test: deps-test ## run every test with the race detector (one private PostgreSQL for the run, unless TAHSIL_TEST_DATABASE_URL is set)
+	scripts/with-test-postgres $(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) $(PKGS)
 
 .PHONY: fuzz
 fuzz: ## fuzz each target for FUZZTIME (default 15s)
