@@ -138,8 +138,15 @@ func (k *Keyring) Create(ctx context.Context, subject string) error {
 	if err != nil {
 		return err
 	}
-	if err := k.q.DataKeyInsert(ctx, store.DataKeyInsertParams{SubjectID: subject, WrappedKey: wrapped, CreatedAt: k.now().UTC()}); err != nil {
+	n, err := k.q.DataKeyInsert(ctx, store.DataKeyInsertParams{SubjectID: subject, WrappedKey: wrapped, CreatedAt: k.now().UTC()})
+	if err != nil {
 		return fmt.Errorf("store data key of %s: %w", subject, err)
+	}
+	// Only the key actually stored may be cached: on a retry the row
+	// already existed and this random key was thrown away. Caching it saves
+	// the read the caller's Seal would otherwise make.
+	if n == 1 {
+		k.cache.Add(subject, key)
 	}
 	return nil
 }

@@ -110,9 +110,12 @@ func (q *Queries) CreditorList(ctx context.Context, arg CreditorListParams) ([]C
 }
 
 const creditorsGetMany = `-- name: CreditorsGetMany :many
-SELECT id, ref, status, name, legal_form, nif, rc, sector, wilaya, address, phone, email, contact_name, commission_bps, erased, search, version, created_at, updated_at FROM creditors WHERE id = ANY($1::uuid[])
+SELECT creditors.id, creditors.ref, creditors.status, creditors.name, creditors.legal_form, creditors.nif, creditors.rc, creditors.sector, creditors.wilaya, creditors.address, creditors.phone, creditors.email, creditors.contact_name, creditors.commission_bps, creditors.erased, creditors.search, creditors.version, creditors.created_at, creditors.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN creditors ON creditors.id = wanted.id
 `
 
+// A join on unnest, not id = ANY: right after a rebuild's TRUNCATE the
+// planner believes the table empty and would scan it once per batch,
+// comparing every row with every id (quadratic over a rebuild).
 func (q *Queries) CreditorsGetMany(ctx context.Context, ids []string) ([]Creditor, error) {
 	rows, err := q.db.Query(ctx, creditorsGetMany, ids)
 	if err != nil {

@@ -110,9 +110,10 @@ func (q *Queries) DebtorList(ctx context.Context, arg DebtorListParams) ([]Debto
 }
 
 const debtorsGetMany = `-- name: DebtorsGetMany :many
-SELECT id, ref, status, kind, full_name, nin, nif, rc, phones, email, address, wilaya, preferred_channel, language, erased, search, version, created_at, updated_at FROM debtors WHERE id = ANY($1::uuid[])
+SELECT debtors.id, debtors.ref, debtors.status, debtors.kind, debtors.full_name, debtors.nin, debtors.nif, debtors.rc, debtors.phones, debtors.email, debtors.address, debtors.wilaya, debtors.preferred_channel, debtors.language, debtors.erased, debtors.search, debtors.version, debtors.created_at, debtors.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN debtors ON debtors.id = wanted.id
 `
 
+// A join on unnest, not id = ANY: see CreditorsGetMany.
 func (q *Queries) DebtorsGetMany(ctx context.Context, ids []string) ([]Debtor, error) {
 	rows, err := q.db.Query(ctx, debtorsGetMany, ids)
 	if err != nil {

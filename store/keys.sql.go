@@ -28,7 +28,7 @@ func (q *Queries) DataKeyDestroy(ctx context.Context, arg DataKeyDestroyParams) 
 	return result.RowsAffected(), nil
 }
 
-const dataKeyInsert = `-- name: DataKeyInsert :exec
+const dataKeyInsert = `-- name: DataKeyInsert :execrows
 INSERT INTO data_keys (subject_id, wrapped_key, created_at)
 VALUES ($1, $2, $3)
 ON CONFLICT (subject_id) DO NOTHING
@@ -40,13 +40,17 @@ type DataKeyInsertParams struct {
 	CreatedAt  time.Time
 }
 
-func (q *Queries) DataKeyInsert(ctx context.Context, arg DataKeyInsertParams) error {
-	_, err := q.db.Exec(ctx, dataKeyInsert, arg.SubjectID, arg.WrappedKey, arg.CreatedAt)
-	return err
+func (q *Queries) DataKeyInsert(ctx context.Context, arg DataKeyInsertParams) (int64, error) {
+	result, err := q.db.Exec(ctx, dataKeyInsert, arg.SubjectID, arg.WrappedKey, arg.CreatedAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const dataKeysGetMany = `-- name: DataKeysGetMany :many
-SELECT subject_id, wrapped_key, destroyed_at FROM data_keys WHERE subject_id = ANY($1::uuid[])
+SELECT data_keys.subject_id, data_keys.wrapped_key, data_keys.destroyed_at
+FROM unnest($1::uuid[]) AS wanted(id) JOIN data_keys ON data_keys.subject_id = wanted.id
 `
 
 type DataKeysGetManyRow struct {
@@ -55,6 +59,7 @@ type DataKeysGetManyRow struct {
 	DestroyedAt *time.Time
 }
 
+// A join on unnest, not = ANY: see CreditorsGetMany.
 func (q *Queries) DataKeysGetMany(ctx context.Context, subjectIds []string) ([]DataKeysGetManyRow, error) {
 	rows, err := q.db.Query(ctx, dataKeysGetMany, subjectIds)
 	if err != nil {

@@ -1,5 +1,8 @@
 -- name: CreditorsGetMany :many
-SELECT * FROM creditors WHERE id = ANY(@ids::uuid[]);
+-- A join on unnest, not id = ANY: right after a rebuild's TRUNCATE the
+-- planner believes the table empty and would scan it once per batch,
+-- comparing every row with every id (quadratic over a rebuild).
+SELECT creditors.* FROM unnest(@ids::uuid[]) AS wanted(id) JOIN creditors ON creditors.id = wanted.id;
 
 -- name: CreditorsUpsert :exec
 -- Writes the rows a projection batch folded in memory, one statement per

@@ -1,5 +1,6 @@
 -- name: DebtorsGetMany :many
-SELECT * FROM debtors WHERE id = ANY(@ids::uuid[]);
+-- A join on unnest, not id = ANY: see CreditorsGetMany.
+SELECT debtors.* FROM unnest(@ids::uuid[]) AS wanted(id) JOIN debtors ON debtors.id = wanted.id;
 
 -- name: DebtorsUpsert :exec
 -- Writes the rows a projection batch folded in memory. Phones travel as one

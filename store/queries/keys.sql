@@ -1,10 +1,12 @@
--- name: DataKeyInsert :exec
+-- name: DataKeyInsert :execrows
 INSERT INTO data_keys (subject_id, wrapped_key, created_at)
 VALUES (@subject_id, @wrapped_key, @created_at)
 ON CONFLICT (subject_id) DO NOTHING;
 
 -- name: DataKeysGetMany :many
-SELECT subject_id, wrapped_key, destroyed_at FROM data_keys WHERE subject_id = ANY(@subject_ids::uuid[]);
+-- A join on unnest, not = ANY: see CreditorsGetMany.
+SELECT data_keys.subject_id, data_keys.wrapped_key, data_keys.destroyed_at
+FROM unnest(@subject_ids::uuid[]) AS wanted(id) JOIN data_keys ON data_keys.subject_id = wanted.id;
 
 -- name: DataKeyDestroy :execrows
 UPDATE data_keys SET wrapped_key = '\x'::bytea, destroyed_at = @destroyed_at
