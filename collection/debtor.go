@@ -160,7 +160,12 @@ func decideDebtor(s DebtorState, c Command) ([]Event, error) {
 func evolveDebtor(s DebtorState, e Event) DebtorState {
 	switch e := e.(type) {
 	case DebtorRegistered:
-		s.ID, s.Kind, s.Status = e.ID, e.Profile.Kind, StatusActive
+		// The constant, not the decoded string: one state per debtor is kept
+		// in the decider's memory, and a shared string costs nothing.
+		s.ID, s.Kind, s.Status = e.ID, DebtorPerson, StatusActive
+		if e.Profile.Kind == DebtorCompany {
+			s.Kind = DebtorCompany
+		}
 	case DebtorArchived:
 		s.Status = StatusArchived
 	}

@@ -72,7 +72,38 @@ func (c ProcessorConfig) Validate() error {
 // folded state of each aggregate and the outcome of each command seen.
 type partitionState struct {
 	states   map[aggregateKey]collection.State
-	outcomes map[string]*Outcome
+	outcomes map[uuid.UUID]decision
+}
+
+// decision is what the decider remembers of a decided command, enough to
+// answer a redelivery with the first outcome. It is kept small (no strings:
+// the redelivered envelope has them) because there is one per command, not
+// per aggregate.
+type decision struct {
+	rejection  *collection.Rejection // nil when accepted
+	version    int64
+	lastOffset int64
+	decidedAt  int64 // Unix nanoseconds
+	eventCount int32
+}
+
+func remember(o *Outcome) decision {
+	return decision{rejection: o.Rejection, version: o.Aggregate.Version, lastOffset: o.LastOffset,
+		decidedAt: o.DecidedAt.UnixNano(), eventCount: int32(o.EventCount)}
+}
+
+// outcome rebuilds the first outcome for a redelivered command.
+func (d decision) outcome(env *CommandEnvelope, partition int32) *Outcome {
+	o := &Outcome{
+		CommandID: env.ID, CommandType: env.Type, Status: Accepted,
+		Aggregate: AggregateRef{Type: env.Aggregate.Type, ID: env.Aggregate.ID, Version: d.version},
+		Rejection: d.rejection, Partition: partition, LastOffset: d.lastOffset, EventCount: int(d.eventCount),
+		DecidedAt: time.Unix(0, d.decidedAt).UTC(),
+	}
+	if d.rejection != nil {
+		o.Status = Rejected
+	}
+	return o
 }
 
 // aggregateKey names an aggregate by type and id: a creditor and a debtor
@@ -234,7 +265,7 @@ func (p *Processor) rebuild(ctx context.Context, parts []int32) (map[int32]*part
 	}
 	built := map[int32]*partitionState{}
 	for _, part := range parts {
-		built[part] = &partitionState{states: map[aggregateKey]collection.State{}, outcomes: map[string]*Outcome{}}
+		built[part] = &partitionState{states: map[aggregateKey]collection.State{}, outcomes: map[uuid.UUID]decision{}}
 	}
 	type tp struct {
 		topic string
@@ -301,8 +332,11 @@ func (p *Processor) load(ps *partitionState, r *kgo.Record) error {
 		if err != nil {
 			return fmt.Errorf("outcome at %d/%d: %w", r.Partition, r.Offset, err)
 		}
-		if _, seen := ps.outcomes[o.CommandID]; !seen {
-			ps.outcomes[o.CommandID] = o
+		// Outcomes of malformed commands carry no command id to remember.
+		if id, err := uuid.Parse(o.CommandID); err == nil {
+			if _, seen := ps.outcomes[id]; !seen {
+				ps.outcomes[id] = remember(o)
+			}
 		}
 	case EventsTopic:
 		env, err := ParseEvent(r.Value)
@@ -462,8 +496,10 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 		if s, ok := stagedStates[keyOf(d.outcome.Aggregate)]; ok {
 			ps.states[keyOf(d.outcome.Aggregate)] = s
 		}
-		if _, seen := ps.outcomes[d.outcome.CommandID]; !seen {
-			ps.outcomes[d.outcome.CommandID] = d.outcome
+		if id, err := uuid.Parse(d.outcome.CommandID); err == nil {
+			if _, seen := ps.outcomes[id]; !seen {
+				ps.outcomes[id] = remember(d.outcome)
+			}
 		}
 	}
 	p.decided += uint64(len(decisions))
@@ -494,9 +530,8 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[a
 	if first, ok := stagedOutcomes[env.ID]; ok {
 		return &pending{outcome: first}
 	}
-	if first, ok := ps.outcomes[env.ID]; ok {
-		again := *first
-		return &pending{outcome: &again}
+	if first, ok := ps.outcomes[uuid.MustParse(env.ID)]; ok { // ParseCommand checked the id
+		return &pending{outcome: first.outcome(env, r.Partition)}
 	}
 	agg := AggregateRef{Type: env.Aggregate.Type, ID: env.Aggregate.ID}
 	// The key chose the partition, and the partition holds the state: a
