@@ -35,8 +35,8 @@ func (s *Server) creditorUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if expected != collection.AnyVersion && expected != row.Version {
-		return fromDomain(collection.Reject(collection.CodeVersionConflict, staleVersion(expected, row.Version)))
+	if err := checkVersion(expected, row.Version); err != nil {
+		return err
 	}
 	changes, personal, fields, err := patch.Validate()
 	if err != nil {
