@@ -172,7 +172,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		})
 		url := "http://" + ln.Addr().String()
 		log.Info("Tahsil is running", "url", url, "kafka", in.brokers, "data_dir", cfg.DataDir)
-		fmt.Fprintf(os.Stderr, "\n  Tahsil is running at %s\n  API: %s/api/v1/debtors   health: %s/readyz\n  Kafka: %v (any Kafka client can read tahsil.events)\n\n", url, url, url, in.brokers)
+		fmt.Fprintf(os.Stderr, "\n  Tahsil is running at %s\n  API: %s/api/v1/debtors   contract: %s/api/v1/openapi.json   health: %s/readyz\n"+
+			"  Kafka: %v (any Kafka client can read tahsil.events)\n"+
+			"  Logins: none yet: accounts and TOTP arrive with the identity issue, so the API is open and bound to %s only\n\n",
+			url, url, url, url, in.brokers, cfg.HTTPAddr)
 		if withDemo {
 			g.Go(func() error {
 				if err := loadDemo(gctx, url, log); err != nil {
