@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/adc-dz/tahsil/collection"
@@ -153,11 +152,8 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	p := &Processor{cfg: cfg, parts: map[int32]*partitionState{}, stop: func() {}}
 	// The loader exists before the session: the session may join its group
 	// and call p.assigned (which reads p.loader) as soon as it is created.
-	loader, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
-	}, cfg.ClientOpts...)...)
+	loader, err := kgo.NewClient(append(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)},
+		ReplayClientOpts()...), cfg.ClientOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("processor loader: %w", err)
 	}
@@ -258,69 +254,15 @@ func (p *Processor) dropped(_ context.Context, _ *kgo.Client, lost map[string][]
 // rebuild folds tahsil.events and reads tahsil.outcomes of the given
 // partitions from the start up to their last stable offsets.
 func (p *Processor) rebuild(ctx context.Context, parts []int32) (map[int32]*partitionState, error) {
-	adm := kadm.NewClient(p.loader)
-	ends, err := adm.ListCommittedOffsets(ctx, EventsTopic, OutcomesTopic)
-	if err != nil {
-		return nil, fmt.Errorf("list last stable offsets: %w", err)
-	}
 	built := map[int32]*partitionState{}
 	for _, part := range parts {
 		built[part] = &partitionState{states: map[aggregateKey]collection.State{}, outcomes: map[uuid.UUID]decision{}}
 	}
-	type tp struct {
-		topic string
-		part  int32
-	}
-	remaining := map[tp]int64{}
-	consume := map[string]map[int32]kgo.Offset{}
-	for _, topic := range []string{EventsTopic, OutcomesTopic} {
-		consume[topic] = map[int32]kgo.Offset{}
-		for _, part := range parts {
-			end, ok := ends.Lookup(topic, part)
-			if !ok || end.Err != nil {
-				return nil, fmt.Errorf("last stable offset of %s/%d: %v", topic, part, end.Err)
-			}
-			if end.Offset > 0 {
-				remaining[tp{topic, part}] = end.Offset
-				consume[topic][part] = kgo.NewOffset().AtStart()
-			}
-		}
-	}
-	if len(remaining) == 0 {
-		return built, nil
-	}
-	p.loader.AddConsumePartitions(consume)
-	defer p.loader.PurgeTopicsFromConsuming(EventsTopic, OutcomesTopic)
-	for len(remaining) > 0 {
-		fetches := p.loader.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var ferr error
-		fetches.EachError(func(t string, part int32, err error) {
-			ferr = errors.Join(ferr, fmt.Errorf("fetch %s/%d: %w", t, part, err))
-		})
-		if ferr != nil {
-			return nil, ferr
-		}
-		var rerr error
-		fetches.EachRecord(func(r *kgo.Record) {
-			key := tp{r.Topic, r.Partition}
-			end, ok := remaining[key]
-			if !ok || r.Offset >= end || rerr != nil {
-				return
-			}
-			if r.Offset+1 >= end {
-				delete(remaining, key)
-			}
-			if r.Attrs.IsControl() {
-				return
-			}
-			rerr = p.load(built[r.Partition], r)
-		})
-		if rerr != nil {
-			return nil, rerr
-		}
+	err := Replay(ctx, p.loader, []string{EventsTopic, OutcomesTopic}, parts, nil, func(r *kgo.Record) error {
+		return p.load(built[r.Partition], r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return built, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/adc-dz/tahsil/events"
@@ -86,37 +85,16 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 		return RebuildResult{}, fmt.Errorf("rebuild: reset: %w", err)
 	}
 
-	cl, err := kgo.NewClient(append([]kgo.Opt{
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
 		kgo.FetchMaxBytes(64 << 20),
 		kgo.FetchMaxPartitionBytes(16 << 20),
-	}, cfg.ClientOpts...)...)
+	}, events.ReplayClientOpts()...), cfg.ClientOpts...)...)
 	if err != nil {
 		return RebuildResult{}, err
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, cfg.Topic)
-	if err != nil {
-		return RebuildResult{}, fmt.Errorf("rebuild: end offsets: %w", err)
-	}
-	remaining := map[int32]int64{}
-	consume := map[int32]kgo.Offset{}
-	var total int64
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			remaining[o.Partition] = o.Offset
-			consume[o.Partition] = kgo.NewOffset().AtStart()
-			total += o.Offset
-		}
-	})
 	res := RebuildResult{}
-	if len(remaining) == 0 {
-		res.Duration = time.Since(start)
-		return res, nil
-	}
-	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: consume})
 
 	// Records operators skipped are skipped again; failures still open are
 	// retried and resolved once the rebuild gets past them.
@@ -153,7 +131,6 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 		res.Failures = append(res.Failures, Failure{Projection: name, Partition: ae.Partition, Offset: ae.Offset,
 			EventID: ae.EventID, EventType: ae.EventType, Error: ae.Err.Error(), FailedAt: cfg.Now().UTC()})
 	}
-	var read int64
 	batch := make([]Record, 0, cfg.BatchSize)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -173,40 +150,22 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildResult, error) {
 		batch = batch[:0]
 		return nil
 	}
-	for len(remaining) > 0 {
-		fetches := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		var ferr error
-		fetches.EachError(func(t string, p int32, err error) { ferr = errors.Join(ferr, err) })
-		if ferr != nil {
-			return res, fmt.Errorf("rebuild: fetch: %w", ferr)
-		}
-		var ierr error
-		fetches.EachRecord(func(r *kgo.Record) {
-			end, ok := remaining[r.Partition]
-			if !ok || r.Offset >= end || ierr != nil {
-				return
-			}
-			read++
-			if r.Offset+1 >= end {
-				delete(remaining, r.Partition)
-			}
-			if r.Attrs.IsControl() {
-				return
-			}
-			batch = append(batch, Record{Partition: r.Partition, Offset: r.Offset, Value: r.Value})
-			if len(batch) >= cfg.BatchSize {
-				ierr = flush()
-			}
-		})
-		if ierr != nil {
-			return res, ierr
-		}
+	var total int64
+	progress := func(read, all int64) {
+		total = all
 		if cfg.Progress != nil {
-			cfg.Progress(read, total)
+			cfg.Progress(read, all)
 		}
+	}
+	err = events.Replay(ctx, cl, []string{cfg.Topic}, nil, progress, func(r *kgo.Record) error {
+		batch = append(batch, Record{Partition: r.Partition, Offset: r.Offset, Value: r.Value})
+		if len(batch) >= cfg.BatchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	if err := flush(); err != nil {
 		return res, err
