@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,14 +22,6 @@ func (s *Server) creditorList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := listBody[creditorView]{Items: make([]creditorView, 0, len(rows))}
-	for i, r := range rows {
-		if i == int(p.limit) {
-			last := rows[i-1]
-			body.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-			break
-		}
-		body.Items = append(body.Items, newCreditorView(r))
-	}
+	body := page(rows, p.limit, newCreditorView, func(r store.Creditor) (time.Time, string) { return r.CreatedAt, r.ID })
 	return c.JSON(http.StatusOK, body)
 }

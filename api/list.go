@@ -25,6 +25,20 @@ type listBody[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// page turns rows fetched with limit+1 into a list body: the extra row, if
+// any, only says there is a next page, whose cursor is the last row shown.
+func page[R, V any](rows []R, limit int32, view func(R) V, key func(R) (time.Time, string)) listBody[V] {
+	body := listBody[V]{Items: make([]V, 0, min(len(rows), int(limit)))}
+	for i, r := range rows {
+		if i == int(limit) {
+			body.NextCursor = encodeCursor(key(rows[i-1]))
+			break
+		}
+		body.Items = append(body.Items, view(r))
+	}
+	return body
+}
+
 // partyListParams are the parsed query parameters of the creditor and
 // debtor lists.
 type partyListParams struct {
