@@ -20,16 +20,22 @@ TESTFLAGS ?=
 # exists fails the run instead of silently not being fuzzed.
 FUZZTIME ?= 15s
 FUZZ_TARGETS := \
+	./access:FuzzNeedsRehash \
+	./access:FuzzVerifyTOTP \
+	./access:FuzzTokenPrefix \
 	./collection:FuzzNormalizeMobile \
 	./collection:FuzzDebtorInput \
 	./collection:FuzzSearchText \
+	./collection:FuzzDebtLedger \
+	./collection:FuzzPlanStatus \
+	./importcsv:FuzzRead \
 	./events:FuzzParseEvent \
 	./events:FuzzParseCommand
 
 # System tools, installed by scripts/deps (apt-get when root). An external
 # PostgreSQL (TAHSIL_DATABASE_URL, TAHSIL_TEST_DATABASE_URL) needs no initdb.
 RUN_TOOLS  := $(if $(TAHSIL_DATABASE_URL)$(TAHSIL_DATABASE_URL_FILE),,initdb)
-TEST_TOOLS := $(if $(TAHSIL_TEST_DATABASE_URL),,initdb) kcat cc
+TEST_TOOLS := $(if $(TAHSIL_TEST_DATABASE_URL),,initdb) kcat oathtool pdftotext zbarimg cc
 
 BENCH_ARGS ?=
 

@@ -49,6 +49,11 @@ func (s *Server) commandGet(c echo.Context) error {
 		// pending for a short while; the caller retries.
 		return c.JSON(http.StatusOK, commandView{CommandID: id, Status: "pending"})
 	}
+	// A tenant's account sees only the commands it issued; any other reads
+	// as unknown, like an id never submitted.
+	if p := principalOf(c); !p.Role.Staff() && out.Actor.UserID != p.AccountID {
+		return c.JSON(http.StatusOK, commandView{CommandID: id, Status: "pending"})
+	}
 	v := commandView{CommandID: id, Type: out.CommandType, Status: out.Status, Aggregate: &out.Aggregate,
 		Rejection: out.Rejection, DecidedAt: &out.DecidedAt}
 	if out.Status == events.Accepted {
@@ -68,6 +73,8 @@ func resourceHref(a events.AggregateRef) string {
 		return "/api/v1/creditors/" + a.ID
 	case collection.DebtorAggregate:
 		return "/api/v1/debtors/" + a.ID
+	case collection.DebtAggregate:
+		return "/api/v1/debts/" + a.ID
 	}
 	return ""
 }

@@ -39,26 +39,61 @@ type result struct {
 // submit builds the command envelope, sends it, waits for the outcome and
 // then for the projections. A rejection is returned as the domain error.
 func (s *Server) submit(c echo.Context, commandID string, expected int64, cmd collection.Command, aggID string) (result, error) {
-	typ, v, data, err := s.cfg.Registry.Encode(cmd)
+	return s.submitAs(c.Request().Context(), actor(c), commandID, expected, cmd, aggID, correlationID(c))
+}
+
+// submitAs is submit for a given actor, outside a request's context when
+// needed (security facts recorded in the background).
+func (s *Server) submitAs(ctx context.Context, act events.Actor, commandID string, expected int64, cmd collection.Command, aggID string, correlation ...string) (result, error) {
+	corr := ""
+	if len(correlation) > 0 {
+		corr = correlation[0]
+	}
+	env, err := s.envelope(act, commandID, expected, cmd, aggID, corr)
 	if err != nil {
 		return result{}, err
 	}
-	var personal []byte
-	if pc, ok := cmd.(collection.PersonalCarrier); ok {
-		personal = pc.PersonalPart()
-	}
-	env := &events.CommandEnvelope{
-		ID: commandID, Type: typ, V: v,
-		Aggregate:       events.AggregateRef{Type: cmd.Aggregate(), ID: aggID},
-		ExpectedVersion: expected, IssuedAt: s.cfg.Now().UTC(), Actor: actor(c),
-		CorrelationID: correlationID(c), Data: data, Personal: personal,
-	}
-	ctx := c.Request().Context()
 	out, err := s.cfg.Bus.Submit(ctx, env)
 	if err != nil {
 		return result{}, err
 	}
 	return s.settle(ctx, out)
+}
+
+// envelope builds the record of a command.
+func (s *Server) envelope(act events.Actor, commandID string, expected int64, cmd collection.Command, aggID, correlation string) (*events.CommandEnvelope, error) {
+	typ, v, data, err := s.cfg.Registry.Encode(cmd)
+	if err != nil {
+		return nil, err
+	}
+	var personal []byte
+	if pc, ok := cmd.(collection.PersonalCarrier); ok {
+		personal = pc.PersonalPart()
+	}
+	return &events.CommandEnvelope{
+		ID: commandID, Type: typ, V: v,
+		Aggregate:       events.AggregateRef{Type: cmd.Aggregate(), ID: aggID},
+		ExpectedVersion: expected, IssuedAt: s.cfg.Now().UTC(), Actor: act,
+		CorrelationID: correlation, Data: data, Personal: personal,
+	}, nil
+}
+
+// late tells a submission that must answer 202: the outcome, or the read
+// models showing it, did not arrive in time; the command is in the log.
+func late(res result, err error) bool {
+	return errors.Is(err, events.ErrPending) || (err == nil && !res.visible)
+}
+
+// submitAccount decides a command on an account aggregate for the request.
+// When the outcome or the read models are late it answers 202 itself and
+// reports answered, like the other writes.
+func (s *Server) submitAccount(c echo.Context, accountID string, cmd collection.Command) (answered bool, err error) {
+	commandID := newID()
+	res, err := s.submit(c, commandID, collection.AnyVersion, cmd, accountID)
+	if late(res, err) {
+		return true, pending(c, commandID)
+	}
+	return false, err
 }
 
 // settle turns an outcome into a result, waiting for the projections.
@@ -116,7 +151,10 @@ func (s *Server) idempotencyKey(c echo.Context, body []byte) (idempotency, error
 		return idempotency{}, badRequest("Idempotency-Key is at most 200 characters",
 			collection.FieldError{Field: "Idempotency-Key", Reason: "longer than 200 characters"})
 	}
-	scope := c.Request().Method + " " + c.Path() + " " + actor(c).UserID
+	// The request's own path, not the route's pattern: a key sent to
+	// /debts/A/payments and /debts/B/payments is two keys, or the second
+	// payment would replay the first debt's and never be recorded.
+	scope := c.Request().Method + " " + c.Request().URL.Path + " " + actor(c).UserID
 	sum := sha256.Sum256(body)
 	row, err := retryNoRows(func() (store.IdempotencyKeyInsertRow, error) {
 		return s.q.IdempotencyKeyInsert(c.Request().Context(), store.IdempotencyKeyInsertParams{
@@ -260,16 +298,10 @@ const refAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // reserveRef picks a short human reference ("D-7KQ2M9") and claims it.
 func (s *Server) reserveRef(ctx context.Context, prefix, aggregateID string) (string, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		var b [6]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		ref, err := newRef(prefix)
+		if err != nil {
 			return "", err
 		}
-		var sb strings.Builder
-		sb.WriteString(prefix + "-")
-		for _, x := range b {
-			sb.WriteByte(refAlphabet[int(x)%len(refAlphabet)])
-		}
-		ref := sb.String()
 		holder, err := s.claim(ctx, "ref", ref, aggregateID, func(context.Context, string) (bool, error) { return true, nil })
 		if err != nil {
 			return "", err
@@ -279,6 +311,20 @@ func (s *Server) reserveRef(ctx context.Context, prefix, aggregateID string) (st
 		}
 	}
 	return "", errors.New("no free reference after 8 attempts")
+}
+
+// newRef draws a short human reference ("D-7KQ2M9"), not yet claimed.
+func newRef(prefix string) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.WriteString(prefix + "-")
+	for _, x := range b {
+		sb.WriteByte(refAlphabet[int(x)%len(refAlphabet)])
+	}
+	return sb.String(), nil
 }
 
 func outcomeFromRow(r store.CommandOutcome) *events.Outcome {
@@ -293,6 +339,7 @@ func outcomeFromRow(r store.CommandOutcome) *events.Outcome {
 	if r.LastEventOffset != nil {
 		o.LastOffset = *r.LastEventOffset
 	}
+	_ = json.Unmarshal(r.Actor, &o.Actor) // written by the outcomes projection from a valid record
 	if len(r.Rejection) > 0 {
 		var rej collection.Rejection
 		if err := json.Unmarshal(r.Rejection, &rej); err == nil {

@@ -79,6 +79,15 @@ func (s *Server) creditorCreate(c echo.Context) error {
 }
 
 // taken is the 409 for a unique value another record holds.
+// takenUnseen is the duplicate answer to a creditor's account: the debtor
+// may belong to another creditor's portfolio, so its id is not given (the
+// account could not read it anyway). ADC links it on request.
+func takenUnseen(field string) *Problem {
+	return problem(http.StatusConflict, "duplicate", "Already registered",
+		"a debtor with this "+field+" is already registered with ADC; ask ADC to add it to your portfolio",
+		collection.FieldError{Field: field, Reason: "already registered"})
+}
+
 func taken(kind, field, holder string) *Problem {
 	p := problem(http.StatusConflict, "duplicate", "Already registered",
 		"another "+kind+" already has this "+field+": "+holder,

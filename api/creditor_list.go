@@ -17,7 +17,7 @@ func (s *Server) creditorList(c echo.Context) error {
 	}
 	rows, err := s.q.CreditorList(c.Request().Context(), store.CreditorListParams{
 		Status: p.status, Wilaya: p.wilaya, Q: p.q, AfterCreatedAt: p.afterCreatedAt, AfterID: p.afterID,
-		RowLimit: p.limit + 1,
+		RowLimit: p.limit + 1, ScopeCreditor: scopeOf(c).creditorsScope(),
 	})
 	if err != nil {
 		return err

@@ -30,8 +30,11 @@ func (s *Server) creditorUpdate(c echo.Context) error {
 	if err := decodeJSON(c, body, &patch); err != nil {
 		return err
 	}
+	if err := refuseStaffFields(c, "creditor", body); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
-	row, err := s.creditorRow(ctx, id)
+	row, err := s.creditorRow(c, id)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,9 @@ func newCreditorView(r store.Creditor) creditorView {
 	}
 }
 
-func (s *Server) creditorRow(ctx context.Context, id string) (store.Creditor, error) {
-	row, err := s.q.CreditorGet(ctx, id)
+// creditorRow reads a creditor the request may see.
+func (s *Server) creditorRow(c echo.Context, id string) (store.Creditor, error) {
+	row, err := s.q.CreditorGet(c.Request().Context(), store.CreditorGetParams{ID: id, ScopeCreditor: scopeOf(c).creditorsScope()})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return row, notFound("creditor", id)
 	}
@@ -52,7 +53,7 @@ func (s *Server) creditorRow(ctx context.Context, id string) (store.Creditor, er
 }
 
 func (s *Server) creditorExists(ctx context.Context, id string) (bool, error) {
-	_, err := s.q.CreditorGet(ctx, id)
+	_, err := s.q.CreditorGet(ctx, store.CreditorGetParams{ID: id})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -61,7 +62,7 @@ func (s *Server) creditorExists(ctx context.Context, id string) (bool, error) {
 
 // renderCreditor answers with the creditor as the read model has it.
 func (s *Server) renderCreditor(c echo.Context, status int, id string) error {
-	row, err := s.creditorRow(c.Request().Context(), id)
+	row, err := s.creditorRow(c, id)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ func (s *Server) debtorCreate(c echo.Context) error {
 		}
 		if holder != "" {
 			releaseAll()
+			if !principalOf(c).Role.Staff() {
+				return takenUnseen(field)
+			}
 			return taken("debtor", field, holder)
 		}
 		claimed[field] = v

@@ -15,9 +15,10 @@ func (s *Server) debtorList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	cred, debt := scopeOf(c).debtorsScope()
 	rows, err := s.q.DebtorList(c.Request().Context(), store.DebtorListParams{
 		Status: p.status, Wilaya: p.wilaya, Q: p.q, AfterCreatedAt: p.afterCreatedAt, AfterID: p.afterID,
-		RowLimit: p.limit + 1,
+		RowLimit: p.limit + 1, ScopeCreditor: cred, ScopeDebtor: debt,
 	})
 	if err != nil {
 		return err

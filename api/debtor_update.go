@@ -30,7 +30,7 @@ func (s *Server) debtorUpdate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	row, err := s.debtorRow(ctx, id)
+	row, err := s.debtorRow(c, id)
 	if err != nil {
 		return err
 	}

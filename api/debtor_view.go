@@ -47,8 +47,10 @@ func newDebtorView(r store.Debtor) debtorView {
 	}
 }
 
-func (s *Server) debtorRow(ctx context.Context, id string) (store.Debtor, error) {
-	row, err := s.q.DebtorGet(ctx, id)
+// debtorRow reads a debtor the request may see.
+func (s *Server) debtorRow(c echo.Context, id string) (store.Debtor, error) {
+	cred, debt := scopeOf(c).debtorsScope()
+	row, err := s.q.DebtorGet(c.Request().Context(), store.DebtorGetParams{ID: id, ScopeCreditor: cred, ScopeDebtor: debt})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return row, notFound("debtor", id)
 	}
@@ -56,7 +58,7 @@ func (s *Server) debtorRow(ctx context.Context, id string) (store.Debtor, error)
 }
 
 func (s *Server) debtorExists(ctx context.Context, id string) (bool, error) {
-	_, err := s.q.DebtorGet(ctx, id)
+	_, err := s.q.DebtorGet(ctx, store.DebtorGetParams{ID: id})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -64,7 +66,7 @@ func (s *Server) debtorExists(ctx context.Context, id string) (bool, error) {
 }
 
 func (s *Server) renderDebtor(c echo.Context, status int, id string) error {
-	row, err := s.debtorRow(c.Request().Context(), id)
+	row, err := s.debtorRow(c, id)
 	if err != nil {
 		return err
 	}

@@ -194,6 +194,7 @@ func TestActorAddress(t *testing.T) {
 func TestHostCheck(t *testing.T) {
 	t.Parallel()
 	app := apptest.Start(t, apptest.Options{AllowedHosts: []string{"tahsil.example.dz", "127.0.0.1"}})
+	agent := app.NewStaff(t, "agent")
 	for host, status := range map[string]int{
 		"tahsil.example.dz":      http.StatusOK,
 		"TAHSIL.example.dz:8443": http.StatusOK,
@@ -203,6 +204,7 @@ func TestHostCheck(t *testing.T) {
 	} {
 		req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/v1/debtors", nil)
 		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+agent.Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

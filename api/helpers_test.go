@@ -28,25 +28,34 @@ var refPattern = regexp.MustCompile(`^[CD]-[0-9A-HJKMNP-TV-Z]{6}$`)
 // uuidPattern is a canonical, lower-case UUID.
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// client talks to one test application.
+// client talks to one test application as one signed-in user (or as a
+// visitor, with no user).
 type client struct {
 	t    testing.TB
 	base string
 	hc   *http.Client
+	user *apptest.User
 }
 
+// newClient returns a visitor's client: no session.
 func newClient(t testing.TB, app *apptest.App) *client {
 	return &client{t: t, base: app.URL, hc: &http.Client{Timeout: 60 * time.Second}}
 }
 
-// on returns a client of the same application that reports to t (a subtest).
-func (c *client) on(t testing.TB) *client { return &client{t: t, base: c.base, hc: c.hc} }
+// on returns a client of the same application and user that reports to t
+// (a subtest).
+func (c *client) on(t testing.TB) *client { return &client{t: t, base: c.base, hc: c.hc, user: c.user} }
 
-// start runs an application and returns it with a client.
+// as returns a client of the same application signed in as u (nil: a
+// visitor).
+func (c *client) as(u *apptest.User) *client { return &client{t: c.t, base: c.base, hc: c.hc, user: u} }
+
+// start runs an application and returns it with a client signed in as an
+// agent, the role that works creditors and debtors all day.
 func start(t *testing.T, opts apptest.Options) (*apptest.App, *client) {
 	t.Helper()
 	app := apptest.Start(t, opts)
-	return app, newClient(t, app)
+	return app, newClient(t, app).as(app.NewStaff(t, "agent"))
 }
 
 // response is an HTTP answer, read in full.
@@ -104,6 +113,9 @@ func (c *client) do(method, path string, body any, hdrs ...header) response {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.user != nil {
+		req.Header.Set("Authorization", "Bearer "+c.user.Token)
 	}
 	for _, h := range hdrs {
 		if h.value == "" {

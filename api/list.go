@@ -126,3 +126,52 @@ func decodeCursor(s string) (time.Time, string, error) {
 	}
 	return at, id, nil
 }
+
+// listParams are the paging parameters and the free-text filters of a
+// list without search (users, registrations, API keys, audit).
+type listParams struct {
+	filters        map[string]*string
+	limit          int32
+	afterCreatedAt *time.Time
+	afterID        *string
+}
+
+// parseList reads ?limit=&cursor= and the named filters, each given at
+// most once; unknown parameters are rejected, as in parsePartyList.
+func parseList(c echo.Context, filters ...string) (listParams, error) {
+	p := listParams{filters: map[string]*string{}, limit: DefaultLimit}
+	var fe collection.FieldErrors
+	known := map[string]bool{}
+	for _, f := range filters {
+		known[f] = true
+	}
+	for name, vals := range c.QueryParams() {
+		if len(vals) != 1 {
+			fe.Add(name, "give this parameter once")
+			continue
+		}
+		v := vals[0]
+		switch {
+		case name == "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxLimit {
+				fe.Add("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxLimit))
+			}
+			p.limit = int32(n)
+		case name == "cursor":
+			at, id, err := decodeCursor(v)
+			if err != nil {
+				fe.Add("cursor", "not a cursor this API returned")
+			}
+			p.afterCreatedAt, p.afterID = &at, &id
+		case known[name]:
+			if len(v) > 200 {
+				fe.Add(name, "at most 200 characters")
+			}
+			p.filters[name] = &v
+		default:
+			fe.Add(name, "unknown parameter; use "+strings.Join(append(filters, "limit", "cursor"), ", "))
+		}
+	}
+	return p, fe.Err()
+}

@@ -137,6 +137,66 @@ func TestOpenAPI(t *testing.T) {
 		}
 	})
 
+	// The spec says who may call what as the router does: a public route
+	// (RoutePermissions: Public) declares `security: []`; every other one
+	// needs the bearer token or the session cookie, and documents the 401
+	// and 403 problems.
+	t.Run("security", func(t *testing.T) {
+		schemes, _ := pointer(doc, "#/components/securitySchemes")
+		sm, _ := schemes.(map[string]any)
+		bearer, _ := sm["bearerAuth"].(map[string]any)
+		if bearer["type"] != "http" || bearer["scheme"] != "bearer" {
+			t.Errorf("securitySchemes.bearerAuth = %v, want an http bearer scheme", bearer)
+		}
+		cookie, _ := sm["sessionCookie"].(map[string]any)
+		if cookie["in"] != "cookie" || cookie["name"] != "__Host-tahsil_session" {
+			t.Errorf("securitySchemes.sessionCookie = %v, want the __Host-tahsil_session cookie", cookie)
+		}
+		csrf, _ := sm["csrfToken"].(map[string]any)
+		if csrf["in"] != "header" || csrf["name"] != "X-CSRF-Token" {
+			t.Errorf("securitySchemes.csrfToken = %v, want the X-CSRF-Token header", csrf)
+		}
+		global, _ := doc["security"].([]any)
+		if len(global) == 0 {
+			t.Error("the spec has no default security requirement")
+		}
+		perms := app.Server.RoutePermissions()
+		for _, k := range sortedKeys(perms) {
+			method, path, _ := strings.Cut(k, " ")
+			if path == "/metrics" {
+				continue
+			}
+			key := method + " " + echoParam.ReplaceAllString(path, "{$1}")
+			op, ok := ops[key]
+			if !ok {
+				continue // reported by "routes"
+			}
+			sec, declared := op["security"].([]any)
+			if perms[k] == "" {
+				if !declared || len(sec) != 0 {
+					t.Errorf("%s is public but does not declare security: []", key)
+				}
+				continue
+			}
+			if declared && len(sec) == 0 {
+				t.Errorf("%s needs %s but declares security: [] (public)", key, perms[k])
+			}
+			for _, m := range sec {
+				for name := range m.(map[string]any) {
+					if _, ok := sm[name]; !ok {
+						t.Errorf("%s: security names the unknown scheme %q", key, name)
+					}
+				}
+			}
+			responses, _ := op["responses"].(map[string]any)
+			for _, code := range []string{"401", "403"} {
+				if !isProblemResponse(doc, responses[code]) {
+					t.Errorf("%s needs %s but documents no %s problem", key, perms[k], code)
+				}
+			}
+		}
+	})
+
 	t.Run("path parameters", func(t *testing.T) {
 		tmpl := regexp.MustCompile(`\{([^}]+)\}`)
 		for _, k := range sortedKeys(ops) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -14,7 +13,7 @@ import (
 // archiver is what archiving differs in between creditors and debtors.
 type archiver struct {
 	kind    string
-	version func(ctx context.Context, id string) (int64, error) // 404 problem when missing
+	version func(c echo.Context, id string) (int64, error) // 404 problem when missing
 	command func(id, reason string) collection.Command
 	render  func(c echo.Context, status int, id string) error
 }
@@ -34,7 +33,7 @@ func (s *Server) archive(c echo.Context, a archiver) error {
 	if err != nil {
 		return err
 	}
-	version, err := a.version(c.Request().Context(), id)
+	version, err := a.version(c, id)
 	if err != nil {
 		return err
 	}
@@ -83,8 +82,8 @@ func archiveReason(c echo.Context) (string, error) {
 func (s *Server) creditorArchive(c echo.Context) error {
 	return s.archive(c, archiver{
 		kind: "creditor",
-		version: func(ctx context.Context, id string) (int64, error) {
-			row, err := s.creditorRow(ctx, id)
+		version: func(c echo.Context, id string) (int64, error) {
+			row, err := s.creditorRow(c, id)
 			return row.Version, err
 		},
 		command: func(id, reason string) collection.Command { return collection.ArchiveCreditor{ID: id, Reason: reason} },
@@ -96,8 +95,8 @@ func (s *Server) creditorArchive(c echo.Context) error {
 func (s *Server) debtorArchive(c echo.Context) error {
 	return s.archive(c, archiver{
 		kind: "debtor",
-		version: func(ctx context.Context, id string) (int64, error) {
-			row, err := s.debtorRow(ctx, id)
+		version: func(c echo.Context, id string) (int64, error) {
+			row, err := s.debtorRow(c, id)
 			return row.Version, err
 		},
 		command: func(id, reason string) collection.Command { return collection.ArchiveDebtor{ID: id, Reason: reason} },

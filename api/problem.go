@@ -74,6 +74,12 @@ func fromDomain(err error) *Problem {
 	case collection.CodeVersionConflict:
 		return problem(http.StatusPreconditionFailed, "version-conflict", "The record changed since you read it", rej.Reason,
 			collection.FieldError{Field: "If-Match", Reason: rej.Reason})
+	case collection.CodeMakerChecker:
+		return problem(http.StatusForbidden, "maker-checker", "Another person must decide", rej.Reason)
+	case collection.CodeWrongStatus:
+		// The slug is the code, as it was before this case existed: the
+		// account routes published it ("wrong_status"), clients switch on it.
+		return problem(http.StatusConflict, collection.CodeWrongStatus, "Not allowed in the current status", rej.Reason, rej.Errors...)
 	case collection.CodeNoChange:
 		return problem(http.StatusUnprocessableEntity, "no-change", "Nothing to change", rej.Reason)
 	default:

@@ -131,12 +131,27 @@ func ifMatch(c echo.Context) (int64, error) {
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// actor describes who sent the request. Until accounts exist (identity
-// issue) requests are anonymous; the address and agent are kept.
+// actor describes who sent the request: the signed-in principal, or a
+// visitor on the public routes; the address and agent are kept.
 func actor(c echo.Context) events.Actor {
 	ua := c.Request().UserAgent()
 	if len(ua) > 200 {
 		ua = ua[:200]
 	}
-	return events.Actor{Role: "anonymous", IP: c.RealIP(), UserAgent: ua}
+	p := principalOf(c)
+	a := events.Actor{UserID: p.AccountID, Role: string(p.Role), CreditorID: p.CreditorID, DebtorID: p.DebtorID,
+		APIKeyID: p.APIKeyID, IP: c.RealIP(), UserAgent: ua}
+	if a.Role == "" {
+		a.Role = "visitor"
+	}
+	return a
+}
+
+// decodeBody reads and strictly decodes the JSON body into v.
+func (s *Server) decodeBody(c echo.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(c, body, v)
 }

@@ -12,19 +12,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/adc-dz/tahsil/access"
+	"github.com/adc-dz/tahsil/blobstore"
 	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/identity"
 	"github.com/adc-dz/tahsil/keyring"
 	"github.com/adc-dz/tahsil/store"
 )
@@ -68,8 +75,30 @@ type Config struct {
 	// it defeats DNS rebinding from a browser on the same machine. Empty
 	// serves any host.
 	AllowedHosts []string
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Identity authenticates every request and keeps the secrets.
+	Identity *identity.Service
+	// LoginLimiter throttles the sign-in steps per client IP (429), checked
+	// before any password hash is computed; KeyLimiter throttles each API
+	// key. Both default to access.NewLimiter with the documented rates.
+	LoginLimiter *access.Limiter
+	KeyLimiter   *access.Limiter
+	// TrustedProxies lists the networks (CIDR) of the reverse proxies whose
+	// X-Forwarded-For names the client. Empty: the peer is the client.
+	TrustedProxies []string
+	// PublicURL is the address people reach Tahsil at (TAHSIL_URL), printed
+	// on receipts for their verification; empty prints no link.
+	PublicURL string
+	// CORSOrigins lists the origins a browser may call the API from. Empty:
+	// no cross-origin access.
+	CORSOrigins []string
+	// Blobs keeps the files of the documents attached to debts (required):
+	// the event log holds only their metadata.
+	Blobs blobstore.Store
+	// Plans configures payment plans (plans.go); the zero value is the
+	// default.
+	Plans  PlanConfig
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 func (c *Config) setDefaults() {
@@ -82,7 +111,32 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.LoginLimiter == nil {
+		c.LoginLimiter = mustLimiter(LoginRate, LoginBurst)
+	}
+	if c.KeyLimiter == nil {
+		c.KeyLimiter = mustLimiter(APIKeyRate, APIKeyBurst)
+	}
 }
+
+// mustLimiter builds a limiter from constants that are known to be valid.
+func mustLimiter(r rate.Limit, burst int) *access.Limiter {
+	l, err := access.NewLimiter(r, burst, 100_000)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Default throttles: a person signing in needs a few attempts a minute; a
+// password-guessing client from one address gets 429 long before the
+// per-account locks matter. An integration may send steady traffic.
+const (
+	LoginRate   = rate.Limit(10.0 / 60) // ten sign-in steps a minute per IP...
+	LoginBurst  = 10                    // ...after a first burst of ten
+	APIKeyRate  = rate.Limit(20)        // requests per second per API key
+	APIKeyBurst = 40
+)
 
 // Validate reports every missing dependency at once.
 func (c Config) Validate() error {
@@ -99,6 +153,20 @@ func (c Config) Validate() error {
 	if c.Registry == nil || c.Sealer == nil || c.Keys == nil {
 		errs = append(errs, errors.New("api: registry, sealer and keyring are required"))
 	}
+	if c.Identity == nil {
+		errs = append(errs, errors.New("api: no identity service"))
+	}
+	if c.Blobs == nil {
+		errs = append(errs, errors.New("api: no blob store for documents"))
+	}
+	for _, n := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(n); err != nil {
+			errs = append(errs, fmt.Errorf("api: trusted proxy %q is not a CIDR network: %w", n, err))
+		}
+	}
+	if err := c.Plans.Policy.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("api: plan policy: %w", err))
+	}
 	if len(c.ClaimKey) < 32 {
 		errs = append(errs, errors.New("api: claim key must be at least 32 bytes"))
 	}
@@ -109,8 +177,17 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg Config
 	q   *store.Queries
-	log *slog.Logger
-	e   *echo.Echo
+	// lists runs the list queries with a plan for each run's filters.
+	lists *store.Queries
+	log   *slog.Logger
+	e     *echo.Echo
+	// permissions maps "METHOD /path" to what the route needs.
+	permissions map[string]access.Permission
+	// background tracks security facts still being submitted.
+	background sync.WaitGroup
+	// importer runs the debt imports, imports those in the background.
+	importer *Importer
+	imports  *importRuns
 }
 
 // New builds the server and its routes.
@@ -119,24 +196,63 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, q: store.New(cfg.Pool), log: cfg.Logger}
+	s := &Server{cfg: cfg, q: store.New(cfg.Pool), lists: store.New(customPlans{cfg.Pool}), log: cfg.Logger, permissions: map[string]access.Permission{}, imports: newImportRuns()}
+	s.importer = newImporter(s)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	// The actor's address in the audit trail is the peer's, not what a
-	// client writes in X-Forwarded-For or X-Real-IP.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// The actor's address in the audit trail and the per-IP throttle is the
+	// peer's, not what a client writes in X-Forwarded-For or X-Real-IP,
+	// unless the peer is one of the configured proxies.
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(securityHeaders)
 	if len(cfg.AllowedHosts) > 0 {
 		e.Use(hostCheck(cfg.AllowedHosts))
 	}
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", "If-Match", CSRFHeader},
+			ExposeHeaders: []string{echo.HeaderLocation, "ETag", "Retry-After"},
+			MaxAge:        600,
+		}))
+	}
 	// A bare number of bytes: echo reads "1M" as 10^6 bytes, not 1 MiB.
-	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)))
+	// A debt import and a document upload carry a file and bound their
+	// bodies themselves.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: strconv.Itoa(MaxBodyBytes),
+		Skipper: func(c echo.Context) bool {
+			return c.Request().Method == http.MethodPost && (c.Path() == importDebtsPath || c.Path() == debtDocumentsPath)
+		},
+	}))
 	s.e = e
 	s.routes()
 	return s, nil
+}
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies.
+func ipExtractor(proxies []string) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		_, ipnet, _ := net.ParseCIDR(n) // Validate checked it
+		opts = append(opts, echo.TrustIPRange(ipnet))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// Close interrupts the running imports, waits until they have recorded
+// where they stopped, and waits for the security facts still being
+// written.
+func (s *Server) Close() {
+	s.imports.stop()
+	s.background.Wait()
 }
 
 // Handler returns the HTTP handler.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,7 +16,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/adc-dz/tahsil/api"
+	"github.com/adc-dz/tahsil/blobstore"
+	"github.com/adc-dz/tahsil/collection"
 	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/identity"
+	"github.com/adc-dz/tahsil/internal/signin"
 	"github.com/adc-dz/tahsil/keyring"
 	"github.com/adc-dz/tahsil/projections"
 )
@@ -26,7 +31,9 @@ import (
 // The bus and the progress handed to the API are wrapped to record how
 // long a request waits for its outcome and for the projections.
 type Tahsil struct {
-	URL       string
+	URL string
+	// Token is an agent's session: load clients send it.
+	Token     string
 	Processor *events.Processor
 	Runners   []*projections.Runner
 
@@ -50,7 +57,7 @@ func StartTahsil(ctx context.Context, pool *pgxpool.Pool, brokers []string, log 
 		*events.Sealer
 		*keyring.Keyring
 	}{sealer, keys}
-	eventProjections := []projections.Projection{projections.NewCreditors(personal), projections.NewDebtors(personal), projections.Timeline{}}
+	eventProjections := projections.ForEvents(personal)
 
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g, gctx := errgroup.WithContext(rctx)
@@ -103,9 +110,25 @@ func StartTahsil(ctx context.Context, pool *pgxpool.Pool, brokers []string, log 
 
 	claimKey := make([]byte, 32)
 	rand.Read(claimKey)
+	ids, err := identity.New(identity.Config{Pool: pool, Sealer: sealer, Keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	// The benchmarks upload no documents; the store is there because the
+	// API needs one.
+	blobDir, err := os.MkdirTemp("", "tahsil-bench-blobs-")
+	if err != nil {
+		return nil, err
+	}
+	t.closes = append(t.closes, func() { os.RemoveAll(blobDir) })
+	blobs, err := blobstore.NewFS(blobDir)
+	if err != nil {
+		return nil, err
+	}
 	server, err := api.New(api.Config{
 		Pool: pool, Bus: timedBus{bus, rec}, Progress: timedProgress{progress, rec}, Registry: reg, Sealer: sealer,
 		Keys: keys, ClaimKey: claimKey, Logger: log, ProjectionWait: 5 * time.Second, // TAHSIL_PROJECTION_WAIT_SECONDS default
+		Identity: ids, Blobs: blobs,
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +149,23 @@ func StartTahsil(ctx context.Context, pool *pgxpool.Pool, brokers []string, log 
 		return nil
 	})
 	t.URL = "http://" + ln.Addr().String()
+	if t.Token, err = benchSession(ctx, t.URL, pool, ids, bus, reg); err != nil {
+		return nil, fmt.Errorf("sign in the bench's agent: %w", err)
+	}
 	return t, nil
+}
+
+// benchSession creates an agent account and signs it in through the API,
+// so the load runs authenticated like any client.
+func benchSession(ctx context.Context, url string, pool *pgxpool.Pool, ids *identity.Service, bus *events.Bus, reg *events.Registry) (string, error) {
+	const password = "bench-agent-Zq4!wP8r"
+	submit := identity.BusSubmitter(bus, reg, pool, events.Actor{Role: "system", UserAgent: "tahsil-bench"})
+	email := fmt.Sprintf("bench-agent-%d@adc.test", time.Now().UnixNano())
+	if _, err := ids.CreateStaff(ctx, collection.StaffInput{Email: email, FullName: "Bench Agent", Role: "agent"}, password, submit); err != nil {
+		return "", err
+	}
+	s, err := signin.SignIn(ctx, http.DefaultClient, url, email, password, "", time.Now)
+	return s.Token, err
 }
 
 func hooks(prefix string, rec *Recorder) []kgo.Opt {
@@ -215,4 +254,49 @@ func waitReady(ctx context.Context, client *http.Client, url string, probes [][]
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// scenarioApp is a whole Tahsil on a database and a broker of its own, as
+// the read-path and case-file scenarios use it.
+type scenarioApp struct {
+	*Tahsil
+	Pool  *pgxpool.Pool
+	close []func()
+}
+
+// startScenarioApp creates the database name, opens a pool of 32 (as
+// cmd/tahsil's), starts a broker and Tahsil on them. Close undoes it all.
+func startScenarioApp(ctx context.Context, env *Env, name string) (_ *scenarioApp, err error) {
+	a := &scenarioApp{}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if err := env.CreateDatabase(ctx, name); err != nil {
+		return nil, err
+	}
+	a.close = append(a.close, func() { env.DropDatabase(context.WithoutCancel(ctx), name) })
+	if a.Pool, err = env.Pool(ctx, name, 32, nil); err != nil {
+		return nil, err
+	}
+	a.close = append(a.close, a.Pool.Close)
+	broker, err := env.Broker(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	a.close = append(a.close, func() { broker.Close() })
+	if a.Tahsil, err = StartTahsil(ctx, a.Pool, []string{broker.Addr()}, env.Log, nil); err != nil {
+		return nil, err
+	}
+	a.close = append(a.close, a.Tahsil.Close)
+	return a, nil
+}
+
+// Close stops Tahsil, the broker and the pool, and drops the database.
+func (a *scenarioApp) Close() {
+	for i := len(a.close) - 1; i >= 0; i-- {
+		a.close[i]()
+	}
+	a.close = nil
 }

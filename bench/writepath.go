@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/adc-dz/tahsil/internal/signin"
 )
 
 // WriteConfig configures the write-path scenario.
@@ -168,6 +170,7 @@ func runTahsilWrites(ctx context.Context, env *Env, db string, client *http.Clie
 	}
 	defer app.Close()
 	url := app.URL + "/api/v1/debtors"
+	client = signin.Bearer(client, app.Token)
 
 	probes, err := bodies(200)
 	if err != nil {

@@ -14,6 +14,10 @@ type AggregateType string
 const (
 	CreditorAggregate AggregateType = "creditor"
 	DebtorAggregate   AggregateType = "debtor"
+	AccountAggregate  AggregateType = "account"
+	// DebtAggregate is a case file (dossier): one debt with its payments
+	// and proposals.
+	DebtAggregate AggregateType = "debt"
 )
 
 // Sealed is the encrypted personal part of a command or an event. The domain
@@ -60,6 +64,8 @@ type Behaviour struct {
 var behaviours = map[AggregateType]Behaviour{
 	CreditorAggregate: creditorBehaviour,
 	DebtorAggregate:   debtorBehaviour,
+	AccountAggregate:  accountBehaviour,
+	DebtAggregate:     debtBehaviour,
 }
 
 // BehaviourOf returns the behaviour of an aggregate type.

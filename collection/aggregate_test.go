@@ -95,7 +95,9 @@ func version(v int64) *int64 { return &v }
 func TestBehaviours(t *testing.T) {
 	t.Parallel()
 	types := collection.AggregateTypes()
-	if !slices.Equal(types, []collection.AggregateType{collection.CreditorAggregate, collection.DebtorAggregate}) {
+	if !slices.Equal(types, []collection.AggregateType{
+		collection.AccountAggregate, collection.CreditorAggregate, collection.DebtAggregate, collection.DebtorAggregate,
+	}) {
 		t.Fatalf("AggregateTypes() = %v", types)
 	}
 	if !slices.IsSorted(types) {
@@ -123,10 +125,16 @@ func TestRecordNames(t *testing.T) {
 	commands := []collection.Command{
 		collection.RegisterCreditor{}, collection.UpdateCreditor{}, collection.ArchiveCreditor{},
 		collection.RegisterDebtor{}, collection.UpdateDebtor{}, collection.ArchiveDebtor{},
+		collection.OpenDebt{}, collection.ChangeDebtStatus{}, collection.AssignDebt{}, collection.RescheduleDebt{},
+		collection.AddCharge{}, collection.ProposeAction{}, collection.DecideProposal{},
+		collection.RecordPayment{}, collection.ReversePayment{},
 	}
 	events := []collection.Event{
 		collection.CreditorRegistered{}, collection.CreditorUpdated{}, collection.CreditorArchived{},
 		collection.DebtorRegistered{}, collection.DebtorUpdated{}, collection.DebtorArchived{},
+		collection.DebtOpened{}, collection.DebtStatusChanged{}, collection.DebtAssigned{}, collection.DebtRescheduled{},
+		collection.ChargeAdded{}, collection.ActionProposed{}, collection.ProposalApproved{}, collection.ProposalRefused{},
+		collection.DiscountGranted{}, collection.DebtWrittenOff{}, collection.PaymentRecorded{}, collection.PaymentReversed{},
 	}
 	seen := map[string]bool{}
 	check := func(name string, agg collection.AggregateType) {

@@ -19,10 +19,15 @@ const ContentType = "application/json"
 
 // Actor says who caused a command, and from where.
 type Actor struct {
-	UserID    string `json:"user_id,omitempty"`
-	Role      string `json:"role,omitempty"`
-	IP        string `json:"ip,omitempty"`
-	UserAgent string `json:"user_agent,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	Role   string `json:"role,omitempty"`
+	// CreditorID and DebtorID name the tenant a creditor or debtor account
+	// acts for; APIKeyID the key a creditor's integration used.
+	CreditorID string `json:"creditor_id,omitempty"`
+	DebtorID   string `json:"debtor_id,omitempty"`
+	APIKeyID   string `json:"api_key_id,omitempty"`
+	IP         string `json:"ip,omitempty"`
+	UserAgent  string `json:"user_agent,omitempty"`
 }
 
 // AggregateRef names one aggregate instance, and for events the version the
@@ -79,10 +84,13 @@ type Outcome struct {
 	Status      string                `json:"status"`
 	Aggregate   AggregateRef          `json:"aggregate"`
 	Rejection   *collection.Rejection `json:"rejection,omitempty"`
-	Partition   int32                 `json:"partition"`
-	LastOffset  int64                 `json:"last_offset"`
-	EventCount  int                   `json:"event_count"`
-	DecidedAt   time.Time             `json:"decided_at"`
+	// Actor is who issued the command: the audit of rejected commands and
+	// the scoping of GET /api/v1/commands/{id} read it.
+	Actor      Actor     `json:"actor"`
+	Partition  int32     `json:"partition"`
+	LastOffset int64     `json:"last_offset"`
+	EventCount int       `json:"event_count"`
+	DecidedAt  time.Time `json:"decided_at"`
 }
 
 // OutcomeType and OutcomeVersion label outcome records.

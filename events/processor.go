@@ -97,7 +97,7 @@ func (d decision) outcome(env *CommandEnvelope, partition int32) *Outcome {
 		CommandID: env.ID, CommandType: env.Type, Status: Accepted,
 		Aggregate: AggregateRef{Type: env.Aggregate.Type, ID: env.Aggregate.ID, Version: d.version},
 		Rejection: d.rejection, Partition: partition, LastOffset: d.lastOffset, EventCount: int(d.eventCount),
-		DecidedAt: time.Unix(0, d.decidedAt).UTC(),
+		DecidedAt: time.Unix(0, d.decidedAt).UTC(), Actor: env.Actor,
 	}
 	if d.rejection != nil {
 		o.Status = Rejected
@@ -454,9 +454,10 @@ func (p *Processor) decideBatch(ctx context.Context, records []*kgo.Record) erro
 // one bad record cannot block its partition.
 func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[aggregateKey]collection.State, stagedOutcomes map[string]*Outcome) *pending {
 	now := p.cfg.Now().UTC()
+	var actor Actor
 	reject := func(id, typ string, agg AggregateRef, code, reason string) *pending {
 		return &pending{outcome: &Outcome{
-			CommandID: id, CommandType: typ, Status: Rejected, Aggregate: agg,
+			CommandID: id, CommandType: typ, Status: Rejected, Aggregate: agg, Actor: actor,
 			Rejection: collection.Reject(code, reason), Partition: r.Partition, LastOffset: -1, DecidedAt: now,
 		}}
 	}
@@ -467,6 +468,7 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[a
 		p.cfg.Logger.Error("decider: malformed command", "partition", r.Partition, "offset", r.Offset, "err", err)
 		return reject(fmt.Sprintf("malformed-%d-%d", r.Partition, r.Offset), "", AggregateRef{ID: string(r.Key)}, collection.CodeInvalid, err.Error())
 	}
+	actor = env.Actor
 	// A redelivered command (a retry, or a crash before the offset commit
 	// reached the group) gets its first outcome again, and no new event.
 	if first, ok := stagedOutcomes[env.ID]; ok {
@@ -509,7 +511,7 @@ func (p *Processor) decide(ps *partitionState, r *kgo.Record, stagedStates map[a
 		return out
 	}
 	d := &pending{outcome: &Outcome{
-		CommandID: env.ID, CommandType: env.Type, Status: Accepted, Aggregate: agg,
+		CommandID: env.ID, CommandType: env.Type, Status: Accepted, Aggregate: agg, Actor: env.Actor,
 		Partition: r.Partition, LastOffset: -1, EventCount: len(evs), DecidedAt: now,
 	}}
 	for _, ev := range evs {

@@ -277,6 +277,7 @@ func TestFailStopUndecodableRecord(t *testing.T) {
 	for _, n := range eventProjections {
 		want = append(want, fmt.Sprintf("%s 1/%d creditor.archived", n, off))
 	}
+	sort.Strings(want)
 	waitFor(t, 10*time.Second, "every projection to stop", func() (bool, string) {
 		got := openFailures(t, pool)
 		return fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprint(got)
@@ -304,18 +305,23 @@ func TestFailStopUndecodableRecord(t *testing.T) {
 			t.Fatalf("%s moved without a skip (stopped at 1/%d): %v", n, off, offsets(t, pool, n))
 		}
 	}
-	if got, want := openFailures(t, pool), want[:2]; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("open failures %v, want %v", got, want)
+	// Every failure but the timeline's, which sorts last.
+	stillOpen := want[:len(want)-1]
+	if got := openFailures(t, pool); fmt.Sprint(got) != fmt.Sprint(stillOpen) {
+		t.Fatalf("open failures %v, want %v", got, stillOpen)
 	}
-	if got := runnerFailures(r); fmt.Sprint(got) != fmt.Sprint(want[:2]) {
-		t.Fatalf("Runner.Failures() = %v, want %v", got, want[:2])
+	if got := runnerFailures(r); fmt.Sprint(got) != fmt.Sprint(stillOpen) {
+		t.Fatalf("Runner.Failures() = %v, want %v", got, stillOpen)
 	}
 	if got := offsets(t, pool, "timeline")["timeline"][1]; got <= ends[1] {
 		t.Fatalf("timeline fell back to 1/%d", got)
 	}
 
-	skip(t, pool, "creditors", 1, off)
-	skip(t, pool, "debtors", 1, off)
+	for _, n := range eventProjections {
+		if n != "timeline" {
+			skip(t, pool, n, 1, off)
+		}
+	}
 	waitApplied(t, pool, ends)
 	waitFor(t, 5*time.Second, "Runner.Failures() to empty", func() (bool, string) {
 		return len(r.Failures()) == 0, fmt.Sprint(runnerFailures(r))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,10 +34,26 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var eventProjections = apptest.ProjectionNames()
 
 // readModelTables are the tables of the event projections, with the
-// column that orders a dump.
+// columns that order a dump (a unique key, so the order is total).
+// dumpReadModels fails when a projection owns a table not listed here.
 var readModelTables = []struct{ table, key string }{
 	{"creditors", "id"},
 	{"debtors", "id"},
+	{"accounts", "id"},
+	{"creditor_debtors", "creditor_id, debtor_id"},
+	{"debts", "id"},
+	{"payments", "id"},
+	{"debt_proposals", "id"},
+	{"debt_debtor_wilayas", "debtor_id"},
+	{"payment_plans", "id"},
+	{"plan_payments", "plan_id, payment_id"},
+	{"promises", "id"},
+	{"documents", "id"},
+	{"interactions", "id"},
+	{"tasks", "id"},
+	{"legal_procedures", "id"},
+	{"legal_steps", "id"},
+	{"legal_deadlines", "id"},
 	{"event_log", "event_id"},
 }
 
@@ -60,32 +77,49 @@ type portfolio struct {
 	events    int
 	creditors []string
 	debtors   []string
-	archived  map[string]bool
+	archived  map[string]bool // archived debtors
+	// archivedCreditors are not given new debts, as the API refuses them.
+	archivedCreditors map[string]bool
+	// debts are the debts opened, in order; debtStates their state as the
+	// decider holds it after their last command (folded here with the
+	// domain's own decide and evolve); debtTally counts their events by
+	// type and by case (see debtLife.tally).
+	debts      []string
+	debtStates map[string]collection.DebtState
+	debtTally  map[string]int
+	staff      staffIDs
 }
 
 func newPortfolio(app *apptest.App) *portfolio {
-	return &portfolio{app: app, last: map[int32]int64{}, archived: map[string]bool{}}
+	return &portfolio{
+		app: app, last: map[int32]int64{}, archived: map[string]bool{}, archivedCreditors: map[string]bool{},
+		debtStates: map[string]collection.DebtState{}, debtTally: map[string]int{}, staff: newStaffIDs(),
+	}
 }
 
 // portfolioSpec says what generate makes: every party is registered, then
 // updated and sometimes archived, one command after the other; Workers
-// parties are worked on at once, so the log interleaves them.
+// parties are worked on at once, so the log interleaves them. Then Debts
+// debts are opened, each for a creditor and a debtor of the portfolio, and
+// worked (see generateDebts): their commands go to tahsil.commands in
+// large batches, interleaved.
 type portfolioSpec struct {
 	Creditors, Debtors int
+	Debts              int
 	Workers            int
 	Seed               uint64
 }
 
-// generate builds the parties of spec and returns when the decider has
-// accepted every command.
+// generate builds the parties and debts of spec and returns when the
+// decider has accepted every command.
 func (p *portfolio) generate(t testing.TB, spec portfolioSpec) {
 	t.Helper()
 	start := time.Now()
 	if err := p.generateErr(spec); err != nil {
 		t.Fatalf("generate portfolio: %v", err)
 	}
-	t.Logf("generated %d creditors and %d debtors (%d events so far) in %s",
-		spec.Creditors, spec.Debtors, p.eventCount(), time.Since(start).Round(time.Millisecond))
+	t.Logf("generated %d creditors, %d debtors and %d debts (%d events so far) in %s",
+		spec.Creditors, spec.Debtors, spec.Debts, p.eventCount(), time.Since(start).Round(time.Millisecond))
 }
 
 // generateErr is generate for goroutines other than the test's.
@@ -138,8 +172,11 @@ func (p *portfolio) generateErr(spec portfolioSpec) error {
 	case err := <-errc:
 		return err
 	default:
-		return nil
 	}
+	if spec.Debts > 0 {
+		return p.generateDebts(spec)
+	}
+	return nil
 }
 
 var (
@@ -269,7 +306,12 @@ func (p *portfolio) creditorLife(ctx context.Context, n int, rng *rand.Rand) err
 		}
 	}
 	if rng.IntN(100) < 10 {
-		return p.submit(ctx, id, collection.ArchiveCreditor{ID: id, Reason: "contract ended"})
+		if err := p.submit(ctx, id, collection.ArchiveCreditor{ID: id, Reason: "contract ended"}); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.archivedCreditors[id] = true
+		p.mu.Unlock()
 	}
 	return nil
 }
@@ -416,6 +458,13 @@ func dumpTable(t testing.TB, pool *pgxpool.Pool, table, key string) []byte {
 // dumpReadModels dumps the tables of the event projections.
 func dumpReadModels(t testing.TB, pool *pgxpool.Pool) map[string][]byte {
 	t.Helper()
+	for _, p := range projections.ForEvents(nil) {
+		for _, table := range p.Tables() {
+			if !slices.ContainsFunc(readModelTables, func(tb struct{ table, key string }) bool { return tb.table == table }) {
+				t.Fatalf("table %s of projection %s is not in readModelTables: it would not be compared", table, p.Name())
+			}
+		}
+	}
 	out := map[string][]byte{}
 	for _, tb := range readModelTables {
 		out[tb.table] = dumpTable(t, pool, tb.table, tb.key)
@@ -463,8 +512,10 @@ func rowCount(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) int {
 // checkConsistent checks what a batch transaction guarantees, whatever
 // moment it is looked at: the timeline holds exactly the records below its
 // stored offsets, with each aggregate's versions 1..n, and each
-// creditor's and debtor's row is at the version of its last event in the
-// timeline (all three projections advance together in one runner).
+// creditor's, debtor's and debt's row is at the version of its last event
+// in the timeline (the projections of a runner advance together); the
+// debts, their payments and proposals agree with each other and with the
+// timeline (checkDebtLedger).
 func checkConsistent(t testing.TB, pool *pgxpool.Pool) {
 	t.Helper()
 	if n := rowCount(t, pool, `SELECT count(*) FROM event_log e LEFT JOIN projection_offsets o
@@ -477,11 +528,11 @@ func checkConsistent(t testing.TB, pool *pgxpool.Pool) {
 		t.Fatalf("%d aggregates with gaps or duplicates in their timeline versions", n)
 	}
 	if n := rowCount(t, pool, `SELECT count(*) FROM (SELECT partition FROM projection_offsets
-		WHERE projection IN ('creditors', 'debtors', 'timeline')
-		GROUP BY partition HAVING count(DISTINCT next_offset) > 1 OR count(*) <> 3) d`); n != 0 {
+		WHERE projection = ANY($1) GROUP BY partition
+		HAVING count(DISTINCT next_offset) > 1 OR count(*) <> cardinality($1::text[])) d`, eventProjections); n != 0 {
 		t.Fatalf("projections of one runner at different offsets: %v", offsets(t, pool, eventProjections...))
 	}
-	for _, p := range []struct{ table, agg string }{{"creditors", "creditor"}, {"debtors", "debtor"}} {
+	for _, p := range []struct{ table, agg string }{{"creditors", "creditor"}, {"debtors", "debtor"}, {"debts", "debt"}} {
 		sql := fmt.Sprintf(`SELECT count(*) FROM (SELECT aggregate_id, max(aggregate_version) v FROM event_log
 			WHERE aggregate_type = '%s' GROUP BY aggregate_id) e FULL JOIN %s r ON r.id = e.aggregate_id
 			WHERE r.id IS NULL OR e.aggregate_id IS NULL OR r.version <> e.v`, p.agg, p.table)
@@ -489,6 +540,7 @@ func checkConsistent(t testing.TB, pool *pgxpool.Pool) {
 			t.Fatalf("%d %s rows disagree with the timeline", n, p.table)
 		}
 	}
+	checkDebtLedger(t, pool)
 }
 
 // runner is a projection runner running in the background.
@@ -564,8 +616,14 @@ func eventRunnerConfig(app *apptest.App, group string, projs []projections.Proje
 
 // rebuild rebuilds the named projections (all event projections if none)
 // with a fresh keyring, as `tahsil projections rebuild` does in a process
-// of its own.
+// of its own, in batches of 500 records.
 func rebuild(t testing.TB, app *apptest.App, names ...string) projections.RebuildResult {
+	t.Helper()
+	return rebuildInBatches(t, app, 500, names...)
+}
+
+// rebuildInBatches is rebuild with batches of up to batchSize records.
+func rebuildInBatches(t testing.TB, app *apptest.App, batchSize int, names ...string) projections.RebuildResult {
 	t.Helper()
 	if len(names) == 0 {
 		names = eventProjections
@@ -583,7 +641,7 @@ func rebuild(t testing.TB, app *apptest.App, names ...string) projections.Rebuil
 	var calls int
 	res, err := projections.Rebuild(ctx, projections.RebuildConfig{
 		Brokers: app.Brokers, Pool: app.Pool, Projections: chosen, Registry: app.Registry,
-		BatchSize: 500, Progress: func(done, total int64) {
+		BatchSize: batchSize, Progress: func(done, total int64) {
 			calls++
 			if done > total {
 				t.Errorf("rebuild progress %d of %d", done, total)
@@ -611,7 +669,7 @@ func freshProjections(t testing.TB, app *apptest.App) []projections.Projection {
 		*events.Sealer
 		*keyring.Keyring
 	}{events.NewSealer(keys), keys}
-	return []projections.Projection{projections.NewCreditors(personal), projections.NewDebtors(personal), projections.Timeline{}}
+	return projections.ForEvents(personal)
 }
 
 // produceEvent writes an event envelope straight to a partition of

@@ -25,7 +25,7 @@ func TestRunnerRestartStartsAtStoredOffsets(t *testing.T) {
 	app := apptest.Start(t, apptest.Options{NoProjections: true})
 	pool := app.Pool
 	p := newPortfolio(app)
-	p.generate(t, portfolioSpec{Creditors: 10, Debtors: 40, Seed: 5})
+	p.generate(t, portfolioSpec{Creditors: 10, Debtors: 40, Debts: 60, Seed: 5})
 	r1 := startRunner(t, eventRunnerConfig(app, "restart", nil), nil)
 	waitApplied(t, pool, p.ends())
 	r1.stop()
@@ -40,7 +40,7 @@ func TestRunnerRestartStartsAtStoredOffsets(t *testing.T) {
 	}
 	requireSameDumps(t, "after restart", first, dumpReadModels(t, pool))
 
-	p.generate(t, portfolioSpec{Creditors: 5, Debtors: 20, Seed: 55})
+	p.generate(t, portfolioSpec{Creditors: 5, Debtors: 20, Debts: 30, Seed: 55})
 	waitApplied(t, pool, p.ends())
 	added := uint64(p.eventCount() - firstEvents)
 	waitFor(t, 10*time.Second, "both runners to see the new records", func() (bool, string) {
@@ -70,7 +70,7 @@ func TestRunnersInTwoGroupsApplyEachRecordOnce(t *testing.T) {
 	app := apptest.Start(t, apptest.Options{NoProjections: true})
 	pool := app.Pool
 	p := newPortfolio(app)
-	p.generate(t, portfolioSpec{Creditors: 20, Debtors: 80, Seed: 7})
+	p.generate(t, portfolioSpec{Creditors: 20, Debtors: 80, Debts: 100, Seed: 7})
 	var rs []*runner
 	for _, g := range []string{"group-a", "group-b"} {
 		cfg := eventRunnerConfig(app, g, nil)
@@ -105,7 +105,7 @@ func TestApplySkipsRecordsBelowStoredOffsets(t *testing.T) {
 	app := apptest.Start(t, apptest.Options{NoProjections: true})
 	pool := app.Pool
 	p := newPortfolio(app)
-	p.generate(t, portfolioSpec{Creditors: 10, Debtors: 40, Seed: 8})
+	p.generate(t, portfolioSpec{Creditors: 10, Debtors: 40, Debts: 60, Seed: 8})
 	recs := readEvents(t, app, p.ends())
 	sort.Slice(recs, func(i, j int) bool {
 		if recs[i].Partition != recs[j].Partition {

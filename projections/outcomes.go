@@ -53,6 +53,11 @@ func (Outcomes) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		p.EventPartition = append(p.EventPartition, o.Partition)
 		p.LastEventOffset = append(p.LastEventOffset, o.LastOffset)
 		p.DecidedAt = append(p.DecidedAt, o.DecidedAt)
+		actor, err := json.Marshal(o.Actor)
+		if err != nil {
+			return failAt(r, err)
+		}
+		p.Actor = append(p.Actor, actor)
 	}
 	if len(p.CommandID) == 0 {
 		return nil

@@ -77,3 +77,19 @@ func asApplyError(err error) (*ApplyError, bool) {
 	ok := errors.As(err, &ae)
 	return ae, ok
 }
+
+// ForEvents returns the read models built from tahsil.events, in the order
+// a batch applies them: the one list the runners, rebuilds and the bus's
+// read-your-writes wait share.
+func ForEvents(p Personal) []Projection {
+	return []Projection{NewCreditors(p), NewDebtors(p), NewAccounts(p), CreditorDebtors{}, Debts{}, Plans{}, Casework{}, Legal{}, Timeline{}}
+}
+
+// EventProjectionNames names the projections of ForEvents.
+func EventProjectionNames() []string {
+	var names []string
+	for _, p := range ForEvents(nil) {
+		names = append(names, p.Name())
+	}
+	return names
+}

@@ -12,10 +12,18 @@ import (
 
 const creditorGet = `-- name: CreditorGet :one
 SELECT id, ref, status, name, legal_form, nif, rc, sector, wilaya, address, phone, email, contact_name, commission_bps, erased, search, version, created_at, updated_at FROM creditors WHERE id = $1
+  AND ($2::uuid IS NULL OR id = $2)
 `
 
-func (q *Queries) CreditorGet(ctx context.Context, id string) (Creditor, error) {
-	row := q.db.QueryRow(ctx, creditorGet, id)
+type CreditorGetParams struct {
+	ID            string
+	ScopeCreditor *string
+}
+
+// scope_creditor, when set, limits a creditor's account to its own record:
+// any other id is not found, exactly like a missing one.
+func (q *Queries) CreditorGet(ctx context.Context, arg CreditorGetParams) (Creditor, error) {
+	row := q.db.QueryRow(ctx, creditorGet, arg.ID, arg.ScopeCreditor)
 	var i Creditor
 	err := row.Scan(
 		&i.ID,
@@ -46,16 +54,18 @@ SELECT id, ref, status, name, legal_form, nif, rc, sector, wilaya, address, phon
 WHERE ($1::text IS NULL OR status = $1)
   AND ($2::int IS NULL OR wilaya = $2)
   AND ($3::text IS NULL OR search LIKE '%' || $3 || '%')
-  AND ($4::timestamptz IS NULL
-       OR (created_at, id) < ($4, $5::uuid))
+  AND ($4::uuid IS NULL OR id = $4)
+  AND ($5::timestamptz IS NULL
+       OR (created_at, id) < ($5, $6::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $6
+LIMIT $7
 `
 
 type CreditorListParams struct {
 	Status         *string
 	Wilaya         *int32
 	Q              *string
+	ScopeCreditor  *string
 	AfterCreatedAt *time.Time
 	AfterID        *string
 	RowLimit       int32
@@ -67,6 +77,7 @@ func (q *Queries) CreditorList(ctx context.Context, arg CreditorListParams) ([]C
 		arg.Status,
 		arg.Wilaya,
 		arg.Q,
+		arg.ScopeCreditor,
 		arg.AfterCreatedAt,
 		arg.AfterID,
 		arg.RowLimit,

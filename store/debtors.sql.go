@@ -12,10 +12,22 @@ import (
 
 const debtorGet = `-- name: DebtorGet :one
 SELECT id, ref, status, kind, full_name, nin, nif, rc, phones, email, address, wilaya, preferred_channel, language, erased, search, version, created_at, updated_at FROM debtors WHERE id = $1
+  AND ($2::uuid IS NULL OR id = $2)
+  AND ($3::uuid IS NULL OR EXISTS (
+      SELECT 1 FROM creditor_debtors cd WHERE cd.creditor_id = $3 AND cd.debtor_id = debtors.id))
 `
 
-func (q *Queries) DebtorGet(ctx context.Context, id string) (Debtor, error) {
-	row := q.db.QueryRow(ctx, debtorGet, id)
+type DebtorGetParams struct {
+	ID            string
+	ScopeDebtor   *string
+	ScopeCreditor *string
+}
+
+// scope_debtor limits a debtor's account to its own record; scope_creditor
+// a creditor's account to the debtors linked to it. Another id is not
+// found, exactly like a missing one.
+func (q *Queries) DebtorGet(ctx context.Context, arg DebtorGetParams) (Debtor, error) {
+	row := q.db.QueryRow(ctx, debtorGet, arg.ID, arg.ScopeDebtor, arg.ScopeCreditor)
 	var i Debtor
 	err := row.Scan(
 		&i.ID,
@@ -46,16 +58,21 @@ SELECT id, ref, status, kind, full_name, nin, nif, rc, phones, email, address, w
 WHERE ($1::text IS NULL OR status = $1)
   AND ($2::int IS NULL OR wilaya = $2)
   AND ($3::text IS NULL OR search LIKE '%' || $3 || '%')
-  AND ($4::timestamptz IS NULL
-       OR (created_at, id) < ($4, $5::uuid))
+  AND ($4::uuid IS NULL OR id = $4)
+  AND ($5::uuid IS NULL OR EXISTS (
+      SELECT 1 FROM creditor_debtors cd WHERE cd.creditor_id = $5 AND cd.debtor_id = debtors.id))
+  AND ($6::timestamptz IS NULL
+       OR (created_at, id) < ($6, $7::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $6
+LIMIT $8
 `
 
 type DebtorListParams struct {
 	Status         *string
 	Wilaya         *int32
 	Q              *string
+	ScopeDebtor    *string
+	ScopeCreditor  *string
 	AfterCreatedAt *time.Time
 	AfterID        *string
 	RowLimit       int32
@@ -67,6 +84,8 @@ func (q *Queries) DebtorList(ctx context.Context, arg DebtorListParams) ([]Debto
 		arg.Status,
 		arg.Wilaya,
 		arg.Q,
+		arg.ScopeDebtor,
+		arg.ScopeCreditor,
 		arg.AfterCreatedAt,
 		arg.AfterID,
 		arg.RowLimit,

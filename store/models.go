@@ -8,6 +8,40 @@ import (
 	"time"
 )
 
+type Account struct {
+	ID           string
+	Status       string
+	Kind         string
+	Role         string
+	CreditorID   *string
+	DebtorID     *string
+	Email        string
+	FullName     string
+	Phone        string
+	Declared     []byte
+	MfaEnrolled  bool
+	StatusReason string
+	Erased       bool
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type ApiKey struct {
+	ID         string
+	TokenHash  []byte
+	Prefix     string
+	AccountID  string
+	CreditorID string
+	Name       string
+	Scopes     []string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	LastUsedIp *string
+	RevokedAt  *time.Time
+}
+
 type CommandOutcome struct {
 	CommandID        string
 	CommandType      string
@@ -19,6 +53,26 @@ type CommandOutcome struct {
 	EventPartition   *int32
 	LastEventOffset  *int64
 	DecidedAt        time.Time
+	Actor            []byte
+}
+
+type Credential struct {
+	AccountID           string
+	Email               string
+	PasswordHash        string
+	TotpSecret          []byte
+	TotpPending         []byte
+	TotpLastStep        int64
+	PasswordFailures    int32
+	PasswordLocks       int32
+	PasswordLockedUntil *time.Time
+	PasswordBlocked     bool
+	TotpFailures        int32
+	TotpLocks           int32
+	TotpLockedUntil     *time.Time
+	TotpBlocked         bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 type Creditor struct {
@@ -43,11 +97,66 @@ type Creditor struct {
 	UpdatedAt     time.Time
 }
 
+type CreditorDebtor struct {
+	CreditorID string
+	DebtorID   string
+}
+
 type DataKey struct {
 	SubjectID   string
 	WrappedKey  []byte
 	CreatedAt   time.Time
 	DestroyedAt *time.Time
+}
+
+type Debt struct {
+	ID             string
+	Ref            string
+	CreditorID     string
+	DebtorID       string
+	ExternalRef    string
+	Type           string
+	Currency       string
+	Status         string
+	PreviousStatus string
+	HoldReason     string
+	Principal      int64
+	Charges        int64
+	Discount       int64
+	WrittenOff     int64
+	Paid           int64
+	Credit         int64
+	Balance        int64
+	AcknowledgedOn *time.Time
+	OriginalDueOn  time.Time
+	CurrentDueOn   time.Time
+	AgentID        *string
+	Wilaya         *int32
+	Description    string
+	LastPaymentOn  *time.Time
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type DebtDebtorWilaya struct {
+	DebtorID string
+	Wilaya   int32
+}
+
+type DebtProposal struct {
+	ID             string
+	DebtID         string
+	CreditorID     string
+	Action         string
+	Discount       int64
+	Reason         string
+	ProposedBy     string
+	ProposedAt     time.Time
+	Status         string
+	DecidedBy      string
+	DecidedAt      *time.Time
+	DecisionReason string
 }
 
 type Debtor struct {
@@ -70,6 +179,18 @@ type Debtor struct {
 	Version          int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Document struct {
+	ID         string
+	DebtID     string
+	Name       string
+	MediaType  string
+	Size       int64
+	Sha256     string
+	Kind       string
+	UploadedBy string
+	UploadedAt time.Time
 }
 
 type EventLog struct {
@@ -98,6 +219,159 @@ type IdempotencyKey struct {
 	CreatedAt   time.Time
 }
 
+type Import struct {
+	ID              string
+	CreditorID      string
+	CreatedBy       *string
+	CreatedByRole   string
+	FileName        string
+	FileSize        int64
+	FileSha256      []byte
+	DryRun          bool
+	Status          string
+	Total           int32
+	Processed       int32
+	Created         int32
+	Unchanged       int32
+	Failed          int32
+	Errors          []byte
+	ErrorsTruncated bool
+	Failure         string
+	StartedAt       time.Time
+	HeartbeatAt     time.Time
+	FinishedAt      *time.Time
+}
+
+type Interaction struct {
+	ID         string
+	DebtID     string
+	Channel    string
+	Direction  string
+	Outcome    string
+	Summary    string
+	OccurredAt time.Time
+	LoggedBy   string
+	LoggedAt   time.Time
+}
+
+type LegalDeadline struct {
+	ID          string
+	ProcedureID string
+	DebtID      string
+	CreditorID  string
+	DebtorID    string
+	Kind        string
+	Seq         int32
+	Step        string
+	Name        string
+	FromOn      time.Time
+	DueOn       time.Time
+	Days        int32
+	Business    bool
+	Franc       bool
+	Status      string
+	EndedSeq    *int32
+	EndedAt     *time.Time
+}
+
+type LegalProcedure struct {
+	ID            string
+	DebtID        string
+	CreditorID    string
+	DebtorID      string
+	Kind          string
+	Court         string
+	Section       string
+	CaseNumber    string
+	Bailiff       string
+	Lawyer        string
+	ClaimedAmount int64
+	OpenedOn      time.Time
+	OpenedBy      string
+	OpenedAt      time.Time
+	Status        string
+	Step          string
+	StepOn        time.Time
+	Steps         int32
+	Judgment      string
+	AmountAwarded int64
+	Appealed      bool
+	Outcome       string
+	ClosedOn      *time.Time
+	Costs         int64
+	Version       int64
+	UpdatedAt     time.Time
+}
+
+type LegalStep struct {
+	ID            string
+	ProcedureID   string
+	DebtID        string
+	Seq           int32
+	Step          string
+	StepOn        time.Time
+	HearingOn     *time.Time
+	Room          string
+	Outcome       string
+	AmountAwarded int64
+	Court         string
+	Section       string
+	CaseNumber    string
+	Note          string
+	DocumentIds   []string
+	Cost          int64
+	RecordedBy    string
+	RecordedAt    time.Time
+}
+
+type MfaChallenge struct {
+	TokenHash []byte
+	AccountID string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+type Payment struct {
+	ID             string
+	DebtID         string
+	CreditorID     string
+	DebtorID       string
+	Amount         int64
+	ValueDate      time.Time
+	RecordedAt     time.Time
+	Method         string
+	Reference      string
+	Note           string
+	AllocFees      int64
+	AllocPrincipal int64
+	AllocCredit    int64
+	RecordedBy     string
+	ReversedAt     *time.Time
+	ReversalReason string
+}
+
+type PaymentPlan struct {
+	ID           string
+	DebtID       string
+	CreditorID   string
+	DebtorID     string
+	Status       string
+	Instalments  []byte
+	Total        int64
+	Reason       string
+	Supersedes   *string
+	SetOn        time.Time
+	SetBy        string
+	SetAt        time.Time
+	SupersededAt *time.Time
+}
+
+type PlanPayment struct {
+	PlanID    string
+	PaymentID string
+}
+
 type ProjectionFailure struct {
 	ID          int64
 	Projection  string
@@ -118,6 +392,66 @@ type ProjectionOffset struct {
 	Partition  int32
 	NextOffset int64
 	UpdatedAt  time.Time
+}
+
+type Promise struct {
+	ID         string
+	DebtID     string
+	CreditorID string
+	DebtorID   string
+	Amount     int64
+	DueOn      time.Time
+	MadeOn     time.Time
+	MadeBy     string
+	MadeAt     time.Time
+}
+
+type RecoveryCode struct {
+	AccountID string
+	CodeHash  []byte
+	UsedAt    *time.Time
+}
+
+type SecurityLog struct {
+	ID          int64
+	At          time.Time
+	Action      string
+	Outcome     string
+	ActorID     *string
+	ActorRole   string
+	Ip          string
+	UserAgent   string
+	SubjectType string
+	SubjectID   string
+	Detail      []byte
+}
+
+type Session struct {
+	ID         string
+	TokenHash  []byte
+	CsrfHash   []byte
+	AccountID  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+	RevokedWhy *string
+	Ip         string
+	UserAgent  string
+}
+
+type Task struct {
+	ID            string
+	DebtID        string
+	InteractionID *string
+	Title         string
+	DueAt         time.Time
+	AssigneeID    string
+	Status        string
+	CreatedBy     string
+	CreatedAt     time.Time
+	CompletedBy   string
+	CompletedAt   *time.Time
 }
 
 type UniqueClaim struct {

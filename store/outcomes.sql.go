@@ -11,7 +11,7 @@ import (
 )
 
 const commandOutcomeGet = `-- name: CommandOutcomeGet :one
-SELECT command_id, command_type, status, aggregate_type, aggregate_id, aggregate_version, rejection, event_partition, last_event_offset, decided_at FROM command_outcomes WHERE command_id = $1
+SELECT command_id, command_type, status, aggregate_type, aggregate_id, aggregate_version, rejection, event_partition, last_event_offset, decided_at, actor FROM command_outcomes WHERE command_id = $1
 `
 
 func (q *Queries) CommandOutcomeGet(ctx context.Context, commandID string) (CommandOutcome, error) {
@@ -28,14 +28,15 @@ func (q *Queries) CommandOutcomeGet(ctx context.Context, commandID string) (Comm
 		&i.EventPartition,
 		&i.LastEventOffset,
 		&i.DecidedAt,
+		&i.Actor,
 	)
 	return i, err
 }
 
 const commandOutcomesInsert = `-- name: CommandOutcomesInsert :exec
 INSERT INTO command_outcomes (command_id, command_type, status, aggregate_type, aggregate_id,
-    aggregate_version, rejection, event_partition, last_event_offset, decided_at)
-SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::uuid[]), unnest($6::bigint[]), unnest($7::jsonb[]), unnest($8::int[]), unnest($9::bigint[]), unnest($10::timestamptz[])
+    aggregate_version, rejection, event_partition, last_event_offset, decided_at, actor)
+SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::uuid[]), unnest($6::bigint[]), unnest($7::jsonb[]), unnest($8::int[]), unnest($9::bigint[]), unnest($10::timestamptz[]), unnest($11::jsonb[])
 ON CONFLICT (command_id) DO NOTHING
 `
 
@@ -50,6 +51,7 @@ type CommandOutcomesInsertParams struct {
 	EventPartition   []int32
 	LastEventOffset  []int64
 	DecidedAt        []time.Time
+	Actor            [][]byte
 }
 
 func (q *Queries) CommandOutcomesInsert(ctx context.Context, arg CommandOutcomesInsertParams) error {
@@ -64,6 +66,7 @@ func (q *Queries) CommandOutcomesInsert(ctx context.Context, arg CommandOutcomes
 		arg.EventPartition,
 		arg.LastEventOffset,
 		arg.DecidedAt,
+		arg.Actor,
 	)
 	return err
 }

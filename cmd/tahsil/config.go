@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/adc-dz/tahsil/api"
+	"github.com/adc-dz/tahsil/collection"
 )
 
 // config is read from the environment once, at start.
 type config struct {
 	DataDir            string
+	BlobDir            string // the documents' files: TAHSIL_BLOB_DIR, default $TAHSIL_DATA_DIR/blobs
 	HTTPAddr           string
 	KafkaBrokers       []string
 	EmbeddedKafkaAddr  string
@@ -25,8 +30,14 @@ type config struct {
 	LogLevel           slog.Level
 	LogJSON            bool
 	URL                string // for clients of a running server (demo, health)
+	Plans              api.PlanConfig
 	AllowedHosts       []string
 	ProjectionWaitSecs int
+	// TrustedProxies are the networks (CIDR) of the reverse proxies whose
+	// X-Forwarded-For names the client; CORSOrigins the browser origins
+	// allowed to call the API. Both empty by default.
+	TrustedProxies []string
+	CORSOrigins    []string
 }
 
 var allComponents = []string{"api", "decider", "projections"}
@@ -65,13 +76,11 @@ func loadConfig() (config, error) {
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
-	if b := envOr("TAHSIL_KAFKA_BROKERS", ""); b != "" {
-		for _, s := range strings.Split(b, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				c.KafkaBrokers = append(c.KafkaBrokers, s)
-			}
-		}
+	c.BlobDir = envOr("TAHSIL_BLOB_DIR", filepath.Join(c.DataDir, "blobs"))
+	if abs, err := filepath.Abs(c.BlobDir); err == nil {
+		c.BlobDir = abs
 	}
+	c.KafkaBrokers = list(envOr("TAHSIL_KAFKA_BROKERS", ""))
 	var err error
 	if c.DatabaseURL, err = env("TAHSIL_DATABASE_URL"); err != nil {
 		errs = append(errs, err)
@@ -111,12 +120,8 @@ func loadConfig() (config, error) {
 		errs = append(errs, fmt.Errorf("TAHSIL_LOG_FORMAT must be text or json, not %q", f))
 	}
 	c.URL = envOr("TAHSIL_URL", "http://"+c.HTTPAddr)
-	if hosts := envOr("TAHSIL_ALLOWED_HOSTS", ""); hosts != "" {
-		for _, h := range strings.Split(hosts, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				c.AllowedHosts = append(c.AllowedHosts, h)
-			}
-		}
+	if hosts := list(envOr("TAHSIL_ALLOWED_HOSTS", "")); len(hosts) > 0 {
+		c.AllowedHosts = hosts
 	} else if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil {
 		// Bound to loopback, only local names can be meant; a page on the
 		// machine's browser that rebinds its own name to 127.0.0.1 is not.
@@ -129,7 +134,126 @@ func loadConfig() (config, error) {
 		errs = append(errs, errors.New("TAHSIL_PROJECTION_WAIT_SECONDS must be an integer from 0 to 60"))
 	}
 	c.ProjectionWaitSecs = w
+	for _, n := range list(envOr("TAHSIL_TRUSTED_PROXIES", "")) {
+		cidr, err := proxyNetwork(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAHSIL_TRUSTED_PROXIES: %w", err))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, cidr)
+	}
+	// Payment plans: the holidays beyond the fixed national ones (the
+	// Islamic holidays, announced each year), the smallest instalment and
+	// how strictly plans are read.
+	for _, d := range list(envOr("TAHSIL_HOLIDAYS", "")) {
+		day, err := collection.ParseDate(d)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAHSIL_HOLIDAYS: %q is not a date YYYY-MM-DD", d))
+			continue
+		}
+		c.Plans.Holidays = append(c.Plans.Holidays, day)
+	}
+	if v := envOr("TAHSIL_PLAN_MIN_INSTALMENT", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, errors.New("TAHSIL_PLAN_MIN_INSTALMENT must be an amount in centimes, 0 or more (0: no minimum)"))
+		} else if n == 0 {
+			c.Plans.MinInstalment = -1 // PlanConfig: negative sets no minimum
+		} else {
+			c.Plans.MinInstalment = n
+		}
+	}
+	for _, setting := range []struct {
+		name     string
+		min, max int
+		into     *int
+	}{
+		{"TAHSIL_PLAN_MAX_MISSED", 1, 12, &c.Plans.Policy.MaxMissed},
+		{"TAHSIL_PLAN_GRACE_DAYS", 0, collection.MaxGraceDays, &c.Plans.Policy.GraceDays},
+	} {
+		if v := envOr(setting.name, ""); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < setting.min || n > setting.max {
+				errs = append(errs, fmt.Errorf("%s must be a whole number from %d to %d", setting.name, setting.min, setting.max))
+				continue
+			}
+			*setting.into = n
+		}
+	}
+	for _, o := range list(envOr("TAHSIL_CORS_ORIGINS", "")) {
+		origin, err := corsOrigin(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAHSIL_CORS_ORIGINS: %w", err))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, origin)
+	}
 	return c, errors.Join(errs...)
+}
+
+// list splits a comma-separated value, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// proxyNetwork reads one trusted proxy: a CIDR network, or a single
+// address, which stands for its own /32 or /128.
+func proxyNetwork(s string) (string, error) {
+	if ip := net.ParseIP(s); ip != nil {
+		if ip.To4() != nil {
+			return ip.String() + "/32", nil
+		}
+		return ip.String() + "/128", nil
+	}
+	ip, n, err := net.ParseCIDR(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is neither a CIDR network (10.0.0.0/8) nor an IP address", s)
+	}
+	if !ip.Equal(n.IP) {
+		return "", fmt.Errorf("%q has host bits set: did you mean %s?", s, n)
+	}
+	if ones, _ := n.Mask.Size(); ones == 0 {
+		return "", fmt.Errorf("%q trusts every address, so any client could write its own X-Forwarded-For: name the proxies' networks", s)
+	}
+	return n.String(), nil
+}
+
+// corsOrigin reads one allowed origin: scheme, host and optional port, as
+// a browser sends it in the Origin header (https://app.example.dz). A
+// wildcard is refused: the API serves personal data, so each origin is
+// named.
+func corsOrigin(s string) (string, error) {
+	if s == "*" || strings.Contains(s, "*") {
+		return "", fmt.Errorf("%q: wildcards are not accepted; list each origin (https://app.example.dz)", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an origin: give scheme and host, like https://app.example.dz", s)
+	}
+	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("%q is not an origin: only scheme, host and port, without path, query or credentials", s)
+	}
+	if u.Port() != "" {
+		if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+			return "", fmt.Errorf("%q has a bad port", s)
+		}
+	}
+	host := strings.ToLower(u.Host)
+	// A browser leaves the default port out of Origin, and echo compares
+	// origins as strings.
+	if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return u.Scheme + "://" + host, nil
 }
 
 func (c config) logger() *slog.Logger {

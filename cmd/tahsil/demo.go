@@ -4,11 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/adc-dz/tahsil/collection"
+	"github.com/adc-dz/tahsil/identity"
+	"github.com/adc-dz/tahsil/store"
 )
 
 // The demo portfolio: fictional creditors and debtors, in Arabic and Latin
@@ -49,44 +64,459 @@ var demoDebtors = []map[string]any{
 		"address": "حي الكيفان، تلمسان", "wilaya": 13, "language": "ar"},
 }
 
-// loadDemo posts the demo portfolio through the REST API of a running
-// server, once: every record has its own Idempotency-Key, so running it
-// again creates nothing.
-func loadDemo(ctx context.Context, base string, log *slog.Logger) error {
-	client := &http.Client{Timeout: 30 * time.Second}
-	post := func(path, key string, body map[string]any) error {
-		b, _ := json.Marshal(body)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(b))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		msg, _ := io.ReadAll(resp.Body)
-		switch resp.StatusCode {
-		case http.StatusCreated, http.StatusAccepted:
-			return nil
-		case http.StatusConflict:
-			return nil // already there (loaded by an earlier run under another key)
-		}
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, msg)
+// The demo accounts: one per role, all with demoPassword. The creditor
+// account acts for demoCreditors[0], the debtor account for demoDebtors[1].
+// The e-mails are under demo.test, a name reserved for testing (RFC 2606),
+// so no mail can ever reach a real person.
+var demoAccounts = []demoAccount{
+	{Role: collection.RoleAdmin, Email: "admin@demo.test", Name: "Samira Haddad"},
+	{Role: collection.RoleAgent, Email: "agent@demo.test", Name: "Walid Benaissa"},
+	{Role: collection.RoleAuditor, Email: "auditor@demo.test", Name: "Houria Mansouri"},
+	{Role: collection.RoleCreditor, Email: "creditor@demo.test", Name: "Nadia Belkacem", Tenant: "SARL Atlas Équipements"},
+	{Role: collection.RoleDebtor, Email: "debtor@demo.test", Name: "Fatima Zohra Boudiaf", Tenant: "Fatima Zohra Boudiaf"},
+}
+
+const (
+	// demoPassword is the password of every demo account. It is printed
+	// on every start with --demo: demo data only, never a real system.
+	demoPassword = "tahsil-demo-2026"
+	// demoStateFile, in the data directory, keeps what the loader needs
+	// to sign in again and to print the logins on the next start: the demo
+	// admin's TOTP secret. Mode 0600; demo only.
+	demoStateFile   = "demo.json"
+	demoCreditorIdx = 0
+	demoDebtorIdx   = 1
+)
+
+type demoAccount struct {
+	Role, Email, Name string
+	Tenant            string // the creditor or debtor the account acts for
+}
+
+// demoState is the content of demoStateFile.
+type demoState struct {
+	Note        string `json:"note"`
+	AdminEmail  string `json:"admin_email"`
+	AdminSecret string `json:"admin_totp_secret"`
+	CreditorID  string `json:"creditor_id,omitempty"`
+	DebtorID    string `json:"debtor_id,omitempty"`
+	// Loaded is set once the records and the accounts are all there: a
+	// later run then signs in no more and creates nothing.
+	Loaded bool `json:"loaded"`
+}
+
+// demoLogins is what the banner prints after the demo is loaded.
+type demoLogins struct {
+	AdminSecret string
+	StateFile   string
+}
+
+// demoLoader loads the demo: it creates the demo admin the way the first
+// admin of any installation is created (a command on the bus, as `tahsil
+// users create` does), signs in as that admin through the API (password,
+// then TOTP enrolment and activation with a code it computes), posts the
+// demo creditors and debtors through the API, and creates the other demo
+// accounts. Every step is idempotent: a second run creates nothing.
+type demoLoader struct {
+	base    string // the running API
+	ids     *identity.Service
+	pool    *pgxpool.Pool
+	submit  identity.Submit
+	dataDir string
+	log     *slog.Logger
+
+	client *http.Client
+	token  string
+}
+
+func (d *demoLoader) statePath() string { return filepath.Join(d.dataDir, demoStateFile) }
+
+func (d *demoLoader) load(ctx context.Context) (demoLogins, error) {
+	d.client = &http.Client{Timeout: 30 * time.Second}
+	if err := d.waitReady(ctx); err != nil {
+		return demoLogins{}, err
 	}
+	st, err := readDemoState(d.statePath())
+	if err != nil {
+		return demoLogins{}, err
+	}
+	admin := demoAccounts[0]
+	if err := d.ensureAccount(ctx, admin, ""); err != nil {
+		return demoLogins{}, fmt.Errorf("demo admin: %w", err)
+	}
+	logins := demoLogins{StateFile: d.statePath()}
+	if st.Loaded && st.AdminSecret != "" {
+		all, err := d.allAccountsExist(ctx)
+		if err != nil {
+			return demoLogins{}, err
+		}
+		if all {
+			logins.AdminSecret = st.AdminSecret
+			d.log.Info("demo data already loaded", "state", d.statePath())
+			return logins, nil
+		}
+	}
+	if err := d.signIn(ctx, &st); err != nil {
+		return demoLogins{}, fmt.Errorf("demo admin sign-in: %w", err)
+	}
+	defer d.signOut()
 	for i, c := range demoCreditors {
-		if err := post("/api/v1/creditors", fmt.Sprintf("demo-creditor-%d", i+1), c); err != nil {
+		id, err := d.create(ctx, "/api/v1/creditors", fmt.Sprintf("demo-creditor-%d", i+1), c)
+		if err != nil {
+			return demoLogins{}, err
+		}
+		if i == demoCreditorIdx {
+			st.CreditorID = id
+		}
+	}
+	for i, c := range demoDebtors {
+		id, err := d.create(ctx, "/api/v1/debtors", fmt.Sprintf("demo-debtor-%d", i+1), c)
+		if err != nil {
+			return demoLogins{}, err
+		}
+		if i == demoDebtorIdx {
+			st.DebtorID = id
+		}
+	}
+	for _, a := range demoAccounts[1:] {
+		tenant := ""
+		switch a.Role {
+		case collection.RoleCreditor:
+			tenant = st.CreditorID
+		case collection.RoleDebtor:
+			tenant = st.DebtorID
+		}
+		if err := d.ensureAccount(ctx, a, tenant); err != nil {
+			return demoLogins{}, fmt.Errorf("demo %s account: %w", a.Role, err)
+		}
+	}
+	st.Loaded = true
+	if err := writeDemoState(d.statePath(), st); err != nil {
+		return demoLogins{}, err
+	}
+	logins.AdminSecret = st.AdminSecret
+	d.log.Info("demo data loaded", "creditors", len(demoCreditors), "debtors", len(demoDebtors), "accounts", len(demoAccounts))
+	return logins, nil
+}
+
+// waitReady waits for the server's /readyz: the demo runs right after
+// start-up, while the projections may still be catching up.
+func (d *demoLoader) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return poll(ctx, func() (bool, error) { return health(ctx, d.base) == nil, nil })
+}
+
+// ensureAccount creates a demo account unless its e-mail is already a
+// login. tenant is the creditor or debtor id of a linked account.
+func (d *demoLoader) ensureAccount(ctx context.Context, a demoAccount, tenant string) error {
+	if _, err := store.New(d.pool).CredentialsByEmail(ctx, a.Email); err == nil {
+		return nil
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	var err error
+	switch a.Role {
+	case collection.RoleCreditor:
+		_, err = d.ids.CreateLinked(ctx, a.Role, tenant, "", a.Email, a.Name, demoPassword, d.submit)
+	case collection.RoleDebtor:
+		_, err = d.ids.CreateLinked(ctx, a.Role, "", tenant, a.Email, a.Name, demoPassword, d.submit)
+	default:
+		_, err = d.ids.CreateStaff(ctx, collection.StaffInput{Email: a.Email, FullName: a.Name, Role: a.Role}, demoPassword, d.submit)
+	}
+	if errors.Is(err, identity.ErrEmailTaken) {
+		return nil // created meanwhile
+	}
+	return err
+}
+
+func (d *demoLoader) allAccountsExist(ctx context.Context) (bool, error) {
+	q := store.New(d.pool)
+	for _, a := range demoAccounts {
+		_, err := q.CredentialsByEmail(ctx, a.Email)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// signIn signs in as the demo admin. The first time it enrols TOTP and
+// keeps the secret in the state file before activating it; later it
+// verifies a code from the kept secret.
+func (d *demoLoader) signIn(ctx context.Context, st *demoState) error {
+	admin := demoAccounts[0]
+	var login struct {
+		MFAToken           string `json:"mfa_token"`
+		EnrollmentRequired bool   `json:"enrollment_required"`
+	}
+	if err := d.postJSON(ctx, "/api/v1/auth/login", map[string]string{"email": admin.Email, "password": demoPassword}, &login); err != nil {
+		return err
+	}
+	var sess struct {
+		AccessToken string `json:"access_token"`
+	}
+	if login.EnrollmentRequired {
+		var en struct {
+			Secret string `json:"secret"`
+		}
+		if err := d.postJSON(ctx, "/api/v1/auth/mfa/enroll", map[string]string{"mfa_token": login.MFAToken}, &en); err != nil {
+			return err
+		}
+		*st = demoState{AdminSecret: en.Secret, CreditorID: st.CreditorID, DebtorID: st.DebtorID}
+		if err := writeDemoState(d.statePath(), *st); err != nil {
+			return err
+		}
+		code, err := demoCode(ctx, en.Secret, 0, time.Now)
+		if err != nil {
+			return err
+		}
+		if err := d.postJSON(ctx, "/api/v1/auth/mfa/activate", map[string]string{"mfa_token": login.MFAToken, "code": code}, &sess); err != nil {
+			return err
+		}
+	} else {
+		if st.AdminSecret == "" {
+			return fmt.Errorf("%s has enrolled TOTP, but its secret is not in %s (deleted?): start again from an empty data directory, "+
+				"or have another admin reset its MFA (POST /api/v1/users/{id}/mfa-reset)", admin.Email, d.statePath())
+		}
+		cred, err := store.New(d.pool).CredentialsByEmail(ctx, admin.Email)
+		if err != nil {
+			return err
+		}
+		code, err := demoCode(ctx, st.AdminSecret, cred.TotpLastStep, time.Now)
+		if err != nil {
+			return err
+		}
+		if err := d.postJSON(ctx, "/api/v1/auth/mfa", map[string]string{"mfa_token": login.MFAToken, "code": code}, &sess); err != nil {
 			return err
 		}
 	}
-	for i, d := range demoDebtors {
-		if err := post("/api/v1/debtors", fmt.Sprintf("demo-debtor-%d", i+1), d); err != nil {
-			return err
+	d.token = sess.AccessToken
+	return nil
+}
+
+// demoCode returns a TOTP code of secret that the server accepts now and
+// that spends as little as possible of the person's own codes.
+//
+// A code is accepted once: the server stores the last time step used and
+// refuses any step not after it. It also accepts the step before the
+// current one, for clocks that drift. So the loader uses that previous
+// step: the code the person's authenticator shows at the same moment (the
+// current step) stays valid, and they can sign in right after the demo
+// loads. When lastStep leaves no earlier step, it takes the next unused
+// one, waiting until the server accepts it (at most one step).
+func demoCode(ctx context.Context, secret string, lastStep int64, now func() time.Time) (string, error) {
+	const period = 30
+	for {
+		t := now()
+		cur := t.Unix() / period
+		step := max(cur-1, lastStep+1)
+		var wait time.Duration
+		switch {
+		case step == cur-1 && t.Unix()%period >= period-4:
+			// The previous step leaves the window when the current one
+			// ends: a request in flight could arrive too late.
+			wait = time.Unix((cur+1)*period, 0).Sub(t)
+		case step > cur+1:
+			wait = time.Unix((step-1)*period, 0).Sub(t)
+		default:
+			return totp.GenerateCodeCustom(secret, time.Unix(step*period, 0), totp.ValidateOpts{
+				Period: period, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+			})
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait + 100*time.Millisecond):
 		}
 	}
-	log.Info("demo data loaded", "creditors", len(demoCreditors), "debtors", len(demoDebtors))
-	fmt.Printf("demo data: %d creditors and %d debtors (try %s/api/v1/debtors?q=benali)\n", len(demoCreditors), len(demoDebtors), base)
+}
+
+func (d *demoLoader) signOut() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := d.call(ctx, http.MethodPost, "/api/v1/auth/logout", "", nil, nil); err != nil {
+		d.log.Warn("demo admin sign-out", "err", err)
+	}
+	d.token = ""
+}
+
+// create posts a record with its Idempotency-Key and returns its id: from
+// the 201, from the 409 of a record an earlier run loaded under another
+// key, or, after a 202, from the same request repeated once the command is
+// decided (a retry with the same key is safe).
+func (d *demoLoader) create(ctx context.Context, path, key string, body any) (string, error) {
+	for attempt := 0; ; attempt++ {
+		var out struct {
+			ID         string `json:"id"`
+			ExistingID string `json:"existing_id"`
+		}
+		status, err := d.call(ctx, http.MethodPost, path, key, body, &out)
+		switch {
+		case err != nil:
+			return "", err
+		case status == http.StatusCreated && out.ID != "":
+			return out.ID, nil
+		case status == http.StatusConflict && out.ExistingID != "":
+			return out.ExistingID, nil
+		case status == http.StatusAccepted && attempt < 120:
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
+		return "", fmt.Errorf("POST %s: answered %d", path, status)
+	}
+}
+
+// postJSON posts body and decodes a 200 answer into out.
+func (d *demoLoader) postJSON(ctx context.Context, path string, body, out any) error {
+	status, err := d.call(ctx, http.MethodPost, path, "", body, out)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("POST %s: answered %d", path, status)
+	}
+	return nil
+}
+
+// call sends one request with the session, if any, and decodes a JSON
+// answer into out. An error status comes back with the problem's detail
+// in the error.
+func (d *demoLoader) call(ctx context.Context, method, path, key string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	if d.token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.token)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 400 && resp.StatusCode != http.StatusConflict {
+		var p struct {
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		}
+		_ = json.Unmarshal(msg, &p)
+		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s %s", method, path, resp.Status, p.Title, p.Detail)
+	}
+	if out != nil && len(msg) > 0 {
+		if err := json.Unmarshal(msg, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func readDemoState(path string) (demoState, error) {
+	var st demoState
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("demo state: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("demo state %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// writeDemoState replaces the state file atomically, readable by its
+// owner only: it holds a TOTP secret.
+func writeDemoState(path string, st demoState) error {
+	st.Note = "Tahsil demo data only: the TOTP secret of the demo admin " + demoAccounts[0].Email +
+		", kept so that `tahsil serve --demo` can sign in and print the logins again. Never use the demo on a real system."
+	st.AdminEmail = demoAccounts[0].Email
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("demo state: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("demo state: %w", err)
+	}
+	return nil
+}
+
+// print writes the demo logins for the banner.
+func (l demoLogins) print(w io.Writer, base string) {
+	fmt.Fprintf(w, "  Demo logins (demo data only), password %s for all:\n", demoPassword)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	for _, a := range demoAccounts {
+		note := ""
+		switch {
+		case a.Role == collection.RoleAdmin:
+			note = fmt.Sprintf("TOTP secret %s   code: oathtool --totp -b %s", l.AdminSecret, l.AdminSecret)
+		case a.Tenant != "":
+			note = "acts for " + a.Tenant
+		}
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", a.Role, a.Email, note)
+	}
+	tw.Flush()
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
+	fmt.Fprintf(w, "  The admin's secret is kept in %s (mode 0600, demo only): add it to any authenticator app.\n", l.StateFile)
+	fmt.Fprintf(w, "  The others enrol an authenticator app at their first sign-in (QR code and secret from /api/v1/auth/mfa/enroll).\n")
+	fmt.Fprintf(w, "  A code is accepted once: if yours is refused, wait for the next one (30 s).\n")
+	fmt.Fprintf(w, "  Sign in: POST %s/api/v1/auth/login, then /api/v1/auth/mfa; see README.md, \"Accounts and sign-in\".\n", base)
+}
+
+// demoCommand loads the demo into the server at TAHSIL_URL: `tahsil demo`.
+// It creates the accounts through the bus of that server's
+// infrastructure, so it runs where the server's configuration applies
+// (the same data directory, or the same broker and database addresses).
+func demoCommand(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := health(ctx, cfg.URL); err != nil {
+		return fmt.Errorf("demo: no ready Tahsil at %s (TAHSIL_URL): %w; start `tahsil serve` first, or run `tahsil serve --demo`", cfg.URL, err)
+	}
+	c, err := openConsole(ctx, cfg, log, shareRequired)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer c.close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	d := &demoLoader{
+		base: cfg.URL, ids: c.ids, pool: c.in.pool, dataDir: cfg.DataDir, log: log,
+		submit: identity.BusSubmitter(c.bus, c.in.registry, c.in.pool, operator("demo")),
+	}
+	logins, err := d.load(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Printf("demo data: %d creditors, %d debtors and %d accounts at %s\n", len(demoCreditors), len(demoDebtors), len(demoAccounts), cfg.URL)
+	logins.print(os.Stdout, cfg.URL)
 	return nil
 }

@@ -6,11 +6,18 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -36,9 +43,32 @@ type infra struct {
 	log      *slog.Logger
 }
 
-// openInfra starts or connects to Kafka and PostgreSQL. withKafka=false
-// skips Kafka for subcommands that only need the database.
-func openInfra(ctx context.Context, cfg config, log *slog.Logger, withKafka bool) (*infra, error) {
+// share says what openInfra does when a `tahsil serve` already runs the
+// embedded broker or PostgreSQL of the data directory. Neither can be
+// started twice on the same files, and with the embedded default they live
+// inside that server's process.
+type share int
+
+const (
+	// shareNever refuses, with a message saying to stop the server: for
+	// serve itself, since two servers cannot share one data directory.
+	shareNever share = iota
+	// shareAllowed uses the running server's broker and PostgreSQL, or
+	// starts them when no server runs (users, migrate, projections).
+	shareAllowed
+	// shareRequired refuses unless a server runs them: the demo talks to
+	// that server's API.
+	shareRequired
+)
+
+// infraNeeds says what a subcommand needs of openInfra.
+type infraNeeds struct {
+	kafka bool // the brokers and topics, not only the database
+	share share
+}
+
+// openInfra starts or connects to Kafka and PostgreSQL.
+func openInfra(ctx context.Context, cfg config, log *slog.Logger, needs infraNeeds) (*infra, error) {
 	in := &infra{log: log, registry: events.NewRegistry()}
 	ok := false
 	defer func() {
@@ -51,13 +81,28 @@ func openInfra(ctx context.Context, cfg config, log *slog.Logger, withKafka bool
 	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
-		log.Info("starting embedded PostgreSQL", "dir", filepath.Join(cfg.DataDir, "pg"))
-		pg, err := embedded.StartPostgres(ctx, embedded.PostgresConfig{DataDir: filepath.Join(cfg.DataDir, "pg"), Logger: log})
+		pgDir := filepath.Join(cfg.DataDir, "pg")
+		running, err := runningPostgres(ctx, pgDir)
 		if err != nil {
 			return nil, err
 		}
-		in.postgres = pg
-		dbURL = pg.URL()
+		switch {
+		case running != "" && needs.share == shareNever:
+			return nil, fmt.Errorf("another tahsil process (a server, or a tool such as users create) uses %s: its PostgreSQL answers; stop it first, or set another TAHSIL_DATA_DIR", cfg.DataDir)
+		case running != "":
+			log.Debug("using the PostgreSQL of the running server", "dir", pgDir)
+			dbURL = running
+		case needs.share == shareRequired:
+			return nil, notServing(cfg)
+		default:
+			log.Info("starting embedded PostgreSQL", "dir", pgDir)
+			pg, err := embedded.StartPostgres(ctx, embedded.PostgresConfig{DataDir: pgDir, Logger: log})
+			if err != nil {
+				return nil, err
+			}
+			in.postgres = pg
+			dbURL = pg.URL()
+		}
 	}
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
@@ -80,19 +125,38 @@ func openInfra(ctx context.Context, cfg config, log *slog.Logger, withKafka bool
 	}
 	in.sealer = events.NewSealer(in.keys)
 
-	if withKafka {
+	if needs.kafka {
 		in.brokers = cfg.KafkaBrokers
 		if len(in.brokers) == 0 {
-			log.Info("starting embedded Kafka broker", "addr", cfg.EmbeddedKafkaAddr, "dir", filepath.Join(cfg.DataDir, "kafka"))
-			k, err := embedded.StartKafka(ctx, embedded.KafkaConfig{
-				Addr: cfg.EmbeddedKafkaAddr, DataDir: filepath.Join(cfg.DataDir, "kafka"),
-				Partitions: int(cfg.Partitions), Logger: log,
-			})
+			kafkaDir := filepath.Join(cfg.DataDir, "kafka")
+			held, err := kafkaDirHeld(kafkaDir)
 			if err != nil {
 				return nil, err
 			}
-			in.kafka = k
-			in.brokers = []string{k.Addr()}
+			switch {
+			case held && needs.share == shareNever:
+				return nil, fmt.Errorf("another tahsil process (a server, or a tool such as users create) uses %s: it holds the embedded Kafka log; stop it first, or set another TAHSIL_DATA_DIR", cfg.DataDir)
+			case held:
+				if err := dialBroker(ctx, cfg.EmbeddedKafkaAddr); err != nil {
+					return nil, fmt.Errorf("another tahsil process holds the embedded Kafka log in %s, but no broker answers at %s (TAHSIL_EMBEDDED_KAFKA_ADDR): "+
+						"give this command the same TAHSIL_EMBEDDED_KAFKA_ADDR as the server: %w", kafkaDir, cfg.EmbeddedKafkaAddr, err)
+				}
+				log.Debug("using the Kafka broker of the running server", "addr", cfg.EmbeddedKafkaAddr)
+				in.brokers = []string{cfg.EmbeddedKafkaAddr}
+			case needs.share == shareRequired:
+				return nil, notServing(cfg)
+			default:
+				log.Info("starting embedded Kafka broker", "addr", cfg.EmbeddedKafkaAddr, "dir", kafkaDir)
+				k, err := embedded.StartKafka(ctx, embedded.KafkaConfig{
+					Addr: cfg.EmbeddedKafkaAddr, DataDir: kafkaDir,
+					Partitions: int(cfg.Partitions), Logger: log,
+				})
+				if err != nil {
+					return nil, err
+				}
+				in.kafka = k
+				in.brokers = []string{k.Addr()}
+			}
 		}
 		cl, err := kgo.NewClient(kgo.SeedBrokers(in.brokers...))
 		if err != nil {
@@ -108,6 +172,73 @@ func openInfra(ctx context.Context, cfg config, log *slog.Logger, withKafka bool
 	}
 	ok = true
 	return in, nil
+}
+
+func notServing(cfg config) error {
+	return fmt.Errorf("no tahsil serve is running on %s: start it first (`tahsil serve`), or run `tahsil serve --demo`", cfg.DataDir)
+}
+
+// runningPostgres returns the connection string of the embedded PostgreSQL
+// of pgDir when a server (another tahsil process) runs it, and "" when
+// none does. The postmaster.pid file names the socket; a stale file (a
+// crash) leads to no connection, and StartPostgres recovers from it.
+func runningPostgres(ctx context.Context, pgDir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(pgDir, "postmaster.pid"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("embedded PostgreSQL: %w", err)
+	}
+	// Lines: pid, data directory, start time, port, socket directory, ...
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 5 {
+		return "", nil
+	}
+	port, sock := strings.TrimSpace(lines[3]), strings.TrimSpace(lines[4])
+	if _, err := strconv.Atoi(port); err != nil || sock == "" {
+		return "", nil
+	}
+	q := url.Values{"host": {sock}, "port": {port}, "sslmode": {"disable"}, "connect_timeout": {"2"}}
+	u := url.URL{Scheme: "postgres", User: url.User(embedded.PostgresUser), Path: "/" + embedded.PostgresDatabase, RawQuery: q.Encode()}
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return "", nil
+	}
+	conn.Close(ctx)
+	q.Del("connect_timeout")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// kafkaDirHeld reports whether another process holds the lock that the
+// embedded broker takes on its log directory (embedded.StartKafka). The
+// kernel drops the lock when that process ends, so a crash leaves none.
+func kafkaDirHeld(dir string) (bool, error) {
+	f, err := os.Open(filepath.Join(dir, "tahsil.lock"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("embedded Kafka: %w", err)
+	}
+	defer f.Close() // closing drops our probe lock before StartKafka takes its own
+	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); {
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("embedded Kafka: lock %s: %w", f.Name(), err)
+	}
+	return false, nil
+}
+
+func dialBroker(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: 3 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {

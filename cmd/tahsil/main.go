@@ -5,7 +5,12 @@
 //	tahsil projections rebuild [NAME...]  replay read models from offset zero
 //	tahsil projections status        offsets and stopped projections
 //	tahsil projections skip NAME PARTITION OFFSET --by WHO --reason WHY
-//	tahsil demo                      load demo data through a running server's API
+//	tahsil users create --email E --name N --role R [--phone P]
+//	                                 create a staff account (password on stdin)
+//	tahsil users list                list the accounts
+//	tahsil import debts --creditor ID [--dry-run] FILE
+//	                                 import a creditor's debts from a CSV file
+//	tahsil demo                      load demo data and accounts into a running server
 //	tahsil health                    exit 0 when the server at TAHSIL_URL is ready
 //	tahsil version
 //
@@ -27,11 +32,18 @@ const usage = `usage: tahsil <command> [arguments]
 commands:
   serve [--demo]                         run the API, decider and projections
   migrate                                apply database migrations
-  projections rebuild [NAME...]          rebuild read models from offset zero (creditors, debtors, timeline)
+  projections rebuild [NAME...]          rebuild read models from offset zero (all, or some by name)
   projections status                     show projection offsets and stopped projections
   projections skip NAME PARTITION OFFSET --by WHO --reason WHY
                                          skip a record a projection cannot apply (audited)
-  demo                                   load demo creditors and debtors through TAHSIL_URL
+  users create --email E --name N --role admin|agent|auditor [--phone P]
+                                         create a staff account; the password is read from
+                                         standard input (one line), or asked twice on a terminal
+  users list [--role R] [--status S]     list the accounts
+  import debts --creditor ID [--dry-run] FILE
+                                         import a creditor's debts from a CSV UTF-8 file, with a
+                                         progress bar; a re-run creates nothing twice
+  demo                                   load the demo data and accounts into the server at TAHSIL_URL
   health                                 exit 0 when the server at TAHSIL_URL is ready
   version                                print the version
 
@@ -59,7 +71,7 @@ func run(ctx context.Context, args []string) error {
 	case "serve":
 		return serve(ctx, cfg, log, args[1:])
 	case "migrate":
-		in, err := openInfra(ctx, cfg, log, false)
+		in, err := openInfra(ctx, cfg, log, infraNeeds{share: shareAllowed})
 		if err != nil {
 			return err
 		}
@@ -69,7 +81,11 @@ func run(ctx context.Context, args []string) error {
 	case "projections":
 		return projectionsCommand(ctx, cfg, log, args[1:])
 	case "demo":
-		return loadDemo(ctx, cfg.URL, log)
+		return demoCommand(ctx, cfg, log)
+	case "users":
+		return usersCommand(ctx, cfg, log, args[1:])
+	case "import":
+		return importCommand(ctx, cfg, log, args[1:])
 	case "health":
 		return health(ctx, cfg.URL)
 	case "version":

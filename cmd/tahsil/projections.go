@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,7 +33,9 @@ func projectionsCommand(ctx context.Context, cfg config, log *slog.Logger, args 
 }
 
 func rebuild(ctx context.Context, cfg config, log *slog.Logger, names []string) error {
-	in, err := openInfra(ctx, cfg, log, true)
+	// A rebuild holds each projection's lock while it replays, so it can
+	// run beside a server, whose runners wait and then go on.
+	in, err := openInfra(ctx, cfg, log, infraNeeds{kafka: true, share: shareAllowed})
 	if err != nil {
 		return err
 	}
@@ -49,7 +52,7 @@ func rebuild(ctx context.Context, cfg config, log *slog.Logger, names []string) 
 				}
 			}
 			if !found {
-				return fmt.Errorf("no projection named %q (known: creditors, debtors, timeline)", n)
+				return fmt.Errorf("no projection named %q (known: %s)", n, strings.Join(projections.EventProjectionNames(), ", "))
 			}
 		}
 	}
@@ -84,13 +87,13 @@ func rebuild(ctx context.Context, cfg config, log *slog.Logger, names []string) 
 }
 
 func projectionStatus(ctx context.Context, cfg config, log *slog.Logger) error {
-	in, err := openInfra(ctx, cfg, log, false)
+	in, err := openInfra(ctx, cfg, log, infraNeeds{share: shareAllowed})
 	if err != nil {
 		return err
 	}
 	defer in.close()
 	q := store.New(in.pool)
-	rows, err := q.ProjectionOffsetsList(ctx, []string{"creditors", "debtors", "timeline", "outcomes"})
+	rows, err := q.ProjectionOffsetsList(ctx, append(projections.EventProjectionNames(), "outcomes"))
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,8 @@ func projectionSkip(ctx context.Context, cfg config, log *slog.Logger, args []st
 	if err1 != nil || err2 != nil {
 		return errors.New("PARTITION and OFFSET must be integers")
 	}
-	in, err := openInfra(ctx, cfg, log, false)
+	// A running server's runner notices the skip within seconds.
+	in, err := openInfra(ctx, cfg, log, infraNeeds{share: shareAllowed})
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,7 +20,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/adc-dz/tahsil/api"
+	"github.com/adc-dz/tahsil/blobstore"
 	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/identity"
 	"github.com/adc-dz/tahsil/projections"
 )
 
@@ -29,11 +33,7 @@ func eventProjections(in *infra) []projections.Projection {
 		*events.Sealer
 		preloader
 	}{in.sealer, in.keys}
-	return []projections.Projection{
-		projections.NewCreditors(personal),
-		projections.NewDebtors(personal),
-		projections.Timeline{},
-	}
+	return projections.ForEvents(personal)
 }
 
 type preloader interface {
@@ -53,7 +53,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	in, err := openInfra(ctx, cfg, log, true)
+	in, err := openInfra(ctx, cfg, log, infraNeeds{kafka: true, share: shareNever})
 	if err != nil {
 		return err
 	}
@@ -62,14 +62,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	g, gctx := errgroup.WithContext(ctx)
+	// The components run until the HTTP server has stopped and the API
+	// has written its last security facts, which need the bus, the
+	// decider and the projections; a signal only starts the shutdown.
+	runCtx, stopComponents := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopComponents()
+	g, gctx := errgroup.WithContext(runCtx)
 	var runners []*projections.Runner
 
 	if cfg.Components["decider"] {
-		proc, err := events.NewProcessor(events.ProcessorConfig{
-			Brokers: in.brokers, TransactionalID: "tahsil-decider-" + cfg.InstanceID,
-			Registry: in.registry, Logger: log,
-		})
+		proc, err := newDecider(in, cfg, log)
 		if err != nil {
 			return err
 		}
@@ -84,22 +86,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 	}
 
 	if cfg.Components["projections"] {
-		evr, err := projections.NewRunner(projections.RunnerConfig{
-			Brokers: in.brokers, Pool: in.pool, Projections: eventProjections(in), Registry: in.registry, Logger: log,
-		})
-		if err != nil {
+		if runners, err = newRunners(in, log); err != nil {
 			return err
 		}
+		evr, outr := runners[0], runners[1]
 		defer evr.Close()
-		outr, err := projections.NewRunner(projections.RunnerConfig{
-			Brokers: in.brokers, Pool: in.pool, Topic: events.OutcomesTopic,
-			Projections: []projections.Projection{projections.Outcomes{}}, Logger: log,
-		})
-		if err != nil {
-			return err
-		}
 		defer outr.Close()
-		runners = append(runners, evr, outr)
 		for _, r := range runners {
 			g.Go(func() error { return r.Run(gctx) })
 		}
@@ -125,13 +117,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 	}
 
 	var srv *http.Server
-	var ln net.Listener
+	var server *api.Server
 	if cfg.Components["api"] {
-		names := make([]string, 0, 3)
-		for _, p := range eventProjections(in) {
-			names = append(names, p.Name())
-		}
-		progress := projections.NewProgress(in.pool, names, log)
+		progress := projections.NewProgress(in.pool, projections.EventProjectionNames(), log)
 		g.Go(func() error { return progress.Run(gctx) })
 		bus, err := events.NewBus(ctx, events.BusConfig{Brokers: in.brokers, Logger: log})
 		if err != nil {
@@ -143,12 +131,26 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		if err != nil {
 			return err
 		}
-		server, err := api.New(api.Config{
+		ids, err := identity.New(identity.Config{Pool: in.pool, Sealer: in.sealer, Keys: in.keys})
+		if err != nil {
+			return err
+		}
+		blobs, err := blobstore.NewFS(cfg.BlobDir)
+		if err != nil {
+			return err
+		}
+		server, err = api.New(api.Config{
 			Pool: in.pool, Bus: bus, Progress: progress, Registry: in.registry, Sealer: in.sealer, Keys: in.keys,
 			ClaimKey: claimKey, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Logger: log,
 			ProjectionWait: time.Duration(cfg.ProjectionWaitSecs) * time.Second,
 			Ready:          readiness(runners),
 			AllowedHosts:   cfg.AllowedHosts,
+			PublicURL:      cfg.URL,
+			Plans:          cfg.Plans,
+			Identity:       ids,
+			TrustedProxies: cfg.TrustedProxies,
+			CORSOrigins:    cfg.CORSOrigins,
+			Blobs:          blobs,
 		})
 		if err != nil {
 			return err
@@ -161,7 +163,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		if len(cfg.AllowedHosts) == 0 {
 			log.Warn("TAHSIL_ALLOWED_HOSTS is not set: any Host header is served; set it to the names clients use")
 		}
-		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
 		g.Go(func() error {
@@ -172,35 +175,90 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		})
 		url := "http://" + ln.Addr().String()
 		log.Info("Tahsil is running", "url", url, "kafka", in.brokers, "data_dir", cfg.DataDir)
-		fmt.Fprintf(os.Stderr, "\n  Tahsil is running at %s\n  API: %s/api/v1/debtors   contract: %s/api/v1/openapi.json   health: %s/readyz\n"+
-			"  Kafka: %v (any Kafka client can read tahsil.events)\n"+
-			"  Logins: none yet: accounts and TOTP arrive with the identity issue, so the API is open and bound to %s only\n\n",
-			url, url, url, url, in.brokers, cfg.HTTPAddr)
-		if withDemo {
+		if !withDemo {
+			printBanner(os.Stderr, url, in.brokers, nil, nil)
+		} else {
+			log.Info("loading the demo data")
+			d := &demoLoader{
+				base: loopbackURL(ln.Addr()), ids: ids, pool: in.pool, dataDir: cfg.DataDir, log: log,
+				submit: identity.BusSubmitter(bus, in.registry, in.pool, operator("serve --demo")),
+			}
 			g.Go(func() error {
-				if err := loadDemo(gctx, url, log); err != nil {
+				// The signal, not the components' context, stops a load
+				// in progress: the server is shutting down.
+				dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+				defer cancel()
+				logins, err := d.load(dctx)
+				if err != nil && ctx.Err() == nil {
 					log.Error("demo data not loaded", "err", err)
+				}
+				if ctx.Err() == nil {
+					printBanner(os.Stderr, url, in.brokers, &logins, err)
 				}
 				return nil
 			})
 		}
 	}
 
-	<-gctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-gctx.Done(): // a component failed
+	}
+	stop() // a second Ctrl-C ends the process at once
 	log.Info("shutting down")
 	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		if err := srv.Shutdown(sctx); err != nil {
 			log.Warn("HTTP shutdown", "err", err)
 		}
 		cancel()
+		server.Close()
 	}
-	stop()
+	stopComponents()
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	return err
+}
+
+// loopbackURL is the URL a client on this machine uses to reach addr: a
+// server bound to every interface is reached on the loopback one.
+func loopbackURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			host = "127.0.0.1"
+		} else {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// printBanner tells the person who started the server where it is and how
+// to sign in: with the demo logins once the demo is loaded, else how to
+// create the first admin.
+func printBanner(w io.Writer, url string, brokers []string, demo *demoLogins, demoErr error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  Tahsil is running at %s\n", url)
+	fmt.Fprintf(&b, "  API: %s/api/v1   contract: %s/api/v1/openapi.json   health: %s/readyz\n", url, url, url)
+	fmt.Fprintf(&b, "  Kafka: %s (any Kafka client can read tahsil.events)\n", strings.Join(brokers, ","))
+	switch {
+	case demo != nil && demoErr == nil:
+		demo.print(&b, url)
+	case demo != nil:
+		fmt.Fprintf(&b, "  Demo data NOT loaded: %v\n", demoErr)
+	default:
+		fmt.Fprintf(&b, "  Sign in: every request needs an account. Create the first admin with\n"+
+			"    tahsil users create --role admin --email you@example.dz --name \"Your Name\"\n"+
+			"  then POST %s/api/v1/auth/login (README.md, \"Accounts and sign-in\"), or run with --demo for demo logins.\n", url)
+	}
+	b.WriteString("\n")
+	io.WriteString(w, b.String())
 }
 
 // readiness reports stopped projections to /readyz.

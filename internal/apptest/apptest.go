@@ -20,8 +20,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/adc-dz/tahsil/access"
 	"github.com/adc-dz/tahsil/api"
+	"github.com/adc-dz/tahsil/blobstore"
 	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/identity"
 	"github.com/adc-dz/tahsil/internal/kafkatest"
 	"github.com/adc-dz/tahsil/internal/pgtest"
 	"github.com/adc-dz/tahsil/keyring"
@@ -47,6 +50,14 @@ type Options struct {
 	// OutcomeTimeout bounds the bus's wait for a command's outcome
 	// (default 15 s); a test of the 202 path shortens it.
 	OutcomeTimeout time.Duration
+	// Now is the clock of the API and the identity store (default
+	// time.Now): lockout and session expiry tests move it.
+	Now func() time.Time
+	// LoginLimiter replaces the per-IP sign-in throttle (tests that sign
+	// in many times from one address loosen it; the 429 test tightens it).
+	LoginLimiter *access.Limiter
+	// TrustedProxies and CORSOrigins are passed to the API.
+	TrustedProxies, CORSOrigins []string
 }
 
 // App is a running test application.
@@ -60,6 +71,10 @@ type App struct {
 	MasterKey []byte
 	Bus       *events.Bus
 	Server    *api.Server
+	Identity  *identity.Service
+	// Blobs keeps the documents' files, in a directory of the test's.
+	Blobs *blobstore.FS
+	Now   func() time.Time
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -133,21 +148,40 @@ func Start(t testing.TB, opts Options) *App {
 	a.run(func() error { return a.Bus.Run(ctx) })
 	claimKey := make([]byte, 32)
 	rand.Read(claimKey)
+	a.Now = opts.Now
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.Identity, err = identity.New(identity.Config{Pool: a.Pool, Sealer: a.Sealer, Keys: a.Keys, Now: a.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if opts.LoginLimiter == nil {
+		// Tests sign in many accounts from 127.0.0.1; the throttle itself
+		// is tested with its own limiter.
+		if opts.LoginLimiter, err = access.NewLimiter(1000, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Blobs, err = blobstore.NewFS(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
 	a.Server, err = api.New(api.Config{
 		Pool: a.Pool, Bus: a.Bus, Progress: progress, Registry: a.Registry, Sealer: a.Sealer, Keys: a.Keys,
 		ClaimKey: claimKey, Logger: log, ProjectionWait: opts.ProjectionWait, AllowedHosts: opts.AllowedHosts,
+		Identity: a.Identity, Now: a.Now, LoginLimiter: opts.LoginLimiter, TrustedProxies: opts.TrustedProxies,
+		CORSOrigins: opts.CORSOrigins, Blobs: a.Blobs,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Server.Handler())
-	a.closes = append(a.closes, srv.Close)
+	a.closes = append(a.closes, a.Server.Close, srv.Close)
 	a.URL = srv.URL
 	return a
 }
 
 // ProjectionNames are the projections of tahsil.events the bus waits for.
-func ProjectionNames() []string { return []string{"creditors", "debtors", "timeline"} }
+func ProjectionNames() []string { return projections.EventProjectionNames() }
 
 // EventProjections returns fresh instances of the tahsil.events projections.
 func (a *App) EventProjections() []projections.Projection {
@@ -155,7 +189,7 @@ func (a *App) EventProjections() []projections.Projection {
 		*events.Sealer
 		*keyring.Keyring
 	}{a.Sealer, a.Keys}
-	return []projections.Projection{projections.NewCreditors(personal), projections.NewDebtors(personal), projections.Timeline{}}
+	return projections.ForEvents(personal)
 }
 
 // StartDecider runs a decider with the given transactional id suffix.

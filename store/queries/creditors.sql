@@ -19,7 +19,10 @@ ON CONFLICT (id) DO UPDATE SET
     updated_at = excluded.updated_at;
 
 -- name: CreditorGet :one
-SELECT * FROM creditors WHERE id = @id;
+-- scope_creditor, when set, limits a creditor's account to its own record:
+-- any other id is not found, exactly like a missing one.
+SELECT * FROM creditors WHERE id = @id
+  AND (sqlc.narg('scope_creditor')::uuid IS NULL OR id = sqlc.narg('scope_creditor'));
 
 -- name: CreditorList :many
 -- Newest first; the cursor is the (created_at, id) of the last row seen.
@@ -27,6 +30,7 @@ SELECT * FROM creditors
 WHERE (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
   AND (sqlc.narg('wilaya')::int IS NULL OR wilaya = sqlc.narg('wilaya'))
   AND (sqlc.narg('q')::text IS NULL OR search LIKE '%' || sqlc.narg('q') || '%')
+  AND (sqlc.narg('scope_creditor')::uuid IS NULL OR id = sqlc.narg('scope_creditor'))
   AND (sqlc.narg('after_created_at')::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg('after_created_at'), sqlc.narg('after_id')::uuid))
 ORDER BY created_at DESC, id DESC

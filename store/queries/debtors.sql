@@ -27,7 +27,13 @@ ON CONFLICT (id) DO UPDATE SET
     version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at;
 
 -- name: DebtorGet :one
-SELECT * FROM debtors WHERE id = @id;
+-- scope_debtor limits a debtor's account to its own record; scope_creditor
+-- a creditor's account to the debtors linked to it. Another id is not
+-- found, exactly like a missing one.
+SELECT * FROM debtors WHERE id = @id
+  AND (sqlc.narg('scope_debtor')::uuid IS NULL OR id = sqlc.narg('scope_debtor'))
+  AND (sqlc.narg('scope_creditor')::uuid IS NULL OR EXISTS (
+      SELECT 1 FROM creditor_debtors cd WHERE cd.creditor_id = sqlc.narg('scope_creditor') AND cd.debtor_id = debtors.id));
 
 -- name: DebtorList :many
 -- Newest first; the cursor is the (created_at, id) of the last row seen.
@@ -35,6 +41,9 @@ SELECT * FROM debtors
 WHERE (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
   AND (sqlc.narg('wilaya')::int IS NULL OR wilaya = sqlc.narg('wilaya'))
   AND (sqlc.narg('q')::text IS NULL OR search LIKE '%' || sqlc.narg('q') || '%')
+  AND (sqlc.narg('scope_debtor')::uuid IS NULL OR id = sqlc.narg('scope_debtor'))
+  AND (sqlc.narg('scope_creditor')::uuid IS NULL OR EXISTS (
+      SELECT 1 FROM creditor_debtors cd WHERE cd.creditor_id = sqlc.narg('scope_creditor') AND cd.debtor_id = debtors.id))
   AND (sqlc.narg('after_created_at')::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg('after_created_at'), sqlc.narg('after_id')::uuid))
 ORDER BY created_at DESC, id DESC

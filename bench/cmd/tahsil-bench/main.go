@@ -51,7 +51,11 @@ func run() error {
 		verify      = flag.Bool("rebuild-verify", true, "rebuild: first build the table incrementally (projection runner) and check the rebuild ends byte-for-byte equal")
 		deciderN    = flag.Int("decider-commands", 200_000, "decider: RegisterDebtor commands (one aggregate each)")
 		partitions  = flag.Int("partitions", 6, "partitions of the three topics (TAHSIL_PARTITIONS)")
-		only        = flag.String("only", "write,rebuild,decider", "scenarios to run, comma-separated")
+		only        = flag.String("only", "write,rebuild,decider,debts,import,payments", "scenarios to run, comma-separated")
+		paymentsN   = flag.Int("payments", 3000, "payments: payments recorded")
+		importRows  = flag.Int("import-rows", 100_000, "import: rows of the CSV file")
+		listDebts   = flag.Int("list-debts", 1_000_000, "debt list: debts in the read model")
+		listN       = flag.Int("list-requests", 3000, "debt list: requests measured")
 		mdPath      = flag.String("md", "", "also write the report as Markdown to this file")
 		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		dir         = flag.String("dir", "", "data directory (default: a temporary directory, removed at the end)")
@@ -68,11 +72,11 @@ func run() error {
 	for _, s := range strings.Split(*only, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "write", "rebuild", "decider":
+		case "write", "rebuild", "decider", "debts", "import", "payments":
 			want[s] = true
 		case "":
 		default:
-			return fmt.Errorf("-only: unknown scenario %q (known: write, rebuild, decider)", s)
+			return fmt.Errorf("-only: unknown scenario %q (known: write, rebuild, decider, debts, import, payments)", s)
 		}
 	}
 	var errs []error
@@ -169,6 +173,27 @@ func run() error {
 		s, err := bench.RunDecider(ctx, env, bench.DeciderConfig{Commands: *deciderN})
 		if err != nil {
 			return fmt.Errorf("decider: %w", err)
+		}
+		report.Sections = append(report.Sections, s)
+	}
+	if want["debts"] {
+		s, err := bench.RunDebtList(ctx, env, bench.DebtListConfig{Debts: *listDebts, Requests: *listN})
+		if err != nil {
+			return fmt.Errorf("debt list: %w", err)
+		}
+		report.Sections = append(report.Sections, s)
+	}
+	if want["import"] {
+		s, err := bench.RunImport(ctx, env, bench.ImportConfig{Rows: *importRows})
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		report.Sections = append(report.Sections, s)
+	}
+	if want["payments"] {
+		s, err := bench.RunPayments(ctx, env, bench.PaymentsConfig{Payments: *paymentsN, Clients: *clients})
+		if err != nil {
+			return fmt.Errorf("payments: %w", err)
 		}
 		report.Sections = append(report.Sections, s)
 	}
