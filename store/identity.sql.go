@@ -489,13 +489,16 @@ func (q *Queries) MFAChallengeUse(ctx context.Context, arg MFAChallengeUseParams
 	return err
 }
 
-const mFAChallengesPurge = `-- name: MFAChallengesPurge :exec
+const mFAChallengesPurge = `-- name: MFAChallengesPurge :execrows
 DELETE FROM mfa_challenges WHERE expires_at < $1
 `
 
-func (q *Queries) MFAChallengesPurge(ctx context.Context, before time.Time) error {
-	_, err := q.db.Exec(ctx, mFAChallengesPurge, before)
-	return err
+func (q *Queries) MFAChallengesPurge(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, mFAChallengesPurge, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const recoveryCodeUse = `-- name: RecoveryCodeUse :execrows
@@ -734,6 +737,26 @@ func (q *Queries) SessionsOfAccount(ctx context.Context, arg SessionsOfAccountPa
 		return nil, err
 	}
 	return items, nil
+}
+
+const sessionsPurge = `-- name: SessionsPurge :execrows
+DELETE FROM sessions
+WHERE coalesce(revoked_at, least(expires_at, last_seen_at + make_interval(secs => $1::float8))) < $2
+`
+
+type SessionsPurgeParams struct {
+	IdleSeconds float64
+	Before      *time.Time
+}
+
+// Sessions that ended (revoked, past their absolute expiry, or idle since)
+// before @before. Their end is already in security_log or derivable.
+func (q *Queries) SessionsPurge(ctx context.Context, arg SessionsPurgeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sessionsPurge, arg.IdleSeconds, arg.Before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const sessionsRevokeAccount = `-- name: SessionsRevokeAccount :execrows

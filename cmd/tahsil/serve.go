@@ -135,6 +135,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		if err != nil {
 			return err
 		}
+		g.Go(func() error {
+			ids.PurgeEvery(gctx, time.Hour, func(p identity.Purged, err error) {
+				if err != nil {
+					log.Warn("purge of ended sessions failed; retried in an hour", "err", err)
+				} else if p != (identity.Purged{}) {
+					log.Info("purged ended sessions and MFA challenges", "sessions", p.Sessions, "mfa_challenges", p.MFAChallenges)
+				}
+			})
+			return nil
+		})
 		blobs, err := blobstore.NewFS(cfg.BlobDir)
 		if err != nil {
 			return err

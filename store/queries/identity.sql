@@ -73,8 +73,14 @@ SELECT * FROM mfa_challenges WHERE token_hash = @token_hash AND used_at IS NULL 
 -- name: MFAChallengeUse :exec
 UPDATE mfa_challenges SET used_at = @now::timestamptz WHERE token_hash = @token_hash;
 
--- name: MFAChallengesPurge :exec
+-- name: MFAChallengesPurge :execrows
 DELETE FROM mfa_challenges WHERE expires_at < @before;
+
+-- name: SessionsPurge :execrows
+-- Sessions that ended (revoked, past their absolute expiry, or idle since)
+-- before @before. Their end is already in security_log or derivable.
+DELETE FROM sessions
+WHERE coalesce(revoked_at, least(expires_at, last_seen_at + make_interval(secs => @idle_seconds::float8))) < @before;
 
 -- name: SessionInsert :exec
 INSERT INTO sessions (id, token_hash, csrf_hash, account_id, created_at, last_seen_at, expires_at, ip, user_agent)
