@@ -14,6 +14,15 @@ import (
 	"github.com/adc-dz/tahsil/store"
 )
 
+// Committer is implemented by a projection with an effect outside the
+// database, such as a cache, that must follow its rows. After a batch's
+// transaction commits, Committed gets the records the projection applied
+// in it; a rolled-back batch calls nothing. Done inside the transaction, a
+// concurrent reader could still see the old rows and undo the effect.
+type Committer interface {
+	Committed(recs []Record)
+}
+
 // Beginner starts transactions: a pool for the runner, the one connection
 // holding the exclusive lock for a rebuild.
 type Beginner interface {
@@ -79,9 +88,9 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 	names := make([]string, len(projs))
 	for i, p := range projs {
 		names[i] = p.Name()
-		if err := q.ProjectionLockShared(ctx, p.Name()); err != nil {
-			return nil, fmt.Errorf("lock %s: %w", p.Name(), err)
-		}
+	}
+	if err := q.ProjectionsLockShared(ctx, names); err != nil {
+		return nil, fmt.Errorf("lock %v: %w", names, err)
 	}
 	partSet := map[int32]bool{}
 	for _, r := range recs {
@@ -129,7 +138,8 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 	}
 
 	stored := map[slot]int64{}
-	for _, p := range projs {
+	applied := make([][]Record, len(projs)) // for the Committers
+	for i, p := range projs {
 		todo := make([]Record, 0, len(recs))
 		for _, r := range recs {
 			s := slot{p.Name(), r.Partition}
@@ -152,6 +162,7 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 		if len(todo) == 0 {
 			continue
 		}
+		applied[i] = todo
 		if err := p.Apply(ctx, tx, todo); err != nil {
 			if ae, ok := asApplyError(err); ok {
 				return nil, &projectionError{projection: p.Name(), ApplyError: ae}
@@ -180,13 +191,15 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 		return keys[i].partition < keys[j].partition
 	})
 	payload := make([]progressNote, 0, len(keys))
+	offsets := store.ProjectionOffsetsUpsertParams{UpdatedAt: now}
 	for _, s := range keys {
-		if err := q.ProjectionOffsetUpsert(ctx, store.ProjectionOffsetUpsertParams{
-			Projection: s.projection, Partition: s.partition, NextOffset: stored[s], UpdatedAt: now,
-		}); err != nil {
-			return nil, fmt.Errorf("store offset: %w", err)
-		}
+		offsets.Projections = append(offsets.Projections, s.projection)
+		offsets.Partitions = append(offsets.Partitions, s.partition)
+		offsets.NextOffsets = append(offsets.NextOffsets, stored[s])
 		payload = append(payload, progressNote{s.projection, s.partition, stored[s]})
+	}
+	if err := q.ProjectionOffsetsUpsert(ctx, offsets); err != nil {
+		return nil, fmt.Errorf("store offsets: %w", err)
 	}
 	note, _ := json.Marshal(payload)
 	if len(note) < 7900 { // NOTIFY payloads are capped at 8000 bytes; waiters also poll
@@ -196,6 +209,11 @@ func applyOnce(ctx context.Context, db Beginner, projs []Projection, recs []Reco
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
+	}
+	for i, p := range projs {
+		if c, ok := p.(Committer); ok && len(applied[i]) > 0 {
+			c.Committed(applied[i])
+		}
 	}
 	return stored, nil
 }

@@ -127,16 +127,6 @@ func (q *Queries) ProjectionLockExclusive(ctx context.Context, projection string
 	return err
 }
 
-const projectionLockShared = `-- name: ProjectionLockShared :exec
-SELECT pg_advisory_xact_lock_shared(hashtext($1::text)::bigint)
-`
-
-// Held by each batch; a rebuild holds the same key exclusively.
-func (q *Queries) ProjectionLockShared(ctx context.Context, projection string) error {
-	_, err := q.db.Exec(ctx, projectionLockShared, projection)
-	return err
-}
-
 const projectionNotify = `-- name: ProjectionNotify :exec
 SELECT pg_notify('tahsil_projections', $1::text)
 `
@@ -275,6 +265,32 @@ func (q *Queries) ProjectionOffsetsLock(ctx context.Context, arg ProjectionOffse
 	return items, nil
 }
 
+const projectionOffsetsUpsert = `-- name: ProjectionOffsetsUpsert :exec
+INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
+SELECT unnest($1::text[]), unnest($2::int[]), unnest($3::bigint[]), $4::timestamptz
+ON CONFLICT (projection, partition) DO UPDATE
+SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
+`
+
+type ProjectionOffsetsUpsertParams struct {
+	Projections []string
+	Partitions  []int32
+	NextOffsets []int64
+	UpdatedAt   time.Time
+}
+
+// A batch's offsets in one statement (one round trip instead of one per
+// projection and partition). The (projection, partition) pairs are unique.
+func (q *Queries) ProjectionOffsetsUpsert(ctx context.Context, arg ProjectionOffsetsUpsertParams) error {
+	_, err := q.db.Exec(ctx, projectionOffsetsUpsert,
+		arg.Projections,
+		arg.Partitions,
+		arg.NextOffsets,
+		arg.UpdatedAt,
+	)
+	return err
+}
+
 const projectionSkipsList = `-- name: ProjectionSkipsList :many
 SELECT projection, partition, kafka_offset FROM projection_failures
 WHERE skipped AND projection = ANY($1::text[])
@@ -313,5 +329,17 @@ SELECT pg_advisory_unlock(hashtext($1::text)::bigint)
 
 func (q *Queries) ProjectionUnlockExclusive(ctx context.Context, projection string) error {
 	_, err := q.db.Exec(ctx, projectionUnlockExclusive, projection)
+	return err
+}
+
+const projectionsLockShared = `-- name: ProjectionsLockShared :exec
+SELECT pg_advisory_xact_lock_shared(hashtext(p)::bigint)
+FROM unnest($1::text[]) WITH ORDINALITY AS l (p, n) ORDER BY n
+`
+
+// Held by each batch on each of its projections, in one round trip and in
+// the order given; a rebuild holds the same key exclusively.
+func (q *Queries) ProjectionsLockShared(ctx context.Context, projections []string) error {
+	_, err := q.db.Exec(ctx, projectionsLockShared, projections)
 	return err
 }

@@ -11,6 +11,14 @@ VALUES (@projection, @partition, @next_offset, @updated_at)
 ON CONFLICT (projection, partition) DO UPDATE
 SET next_offset = excluded.next_offset, updated_at = excluded.updated_at;
 
+-- name: ProjectionOffsetsUpsert :exec
+-- A batch's offsets in one statement (one round trip instead of one per
+-- projection and partition). The (projection, partition) pairs are unique.
+INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
+SELECT unnest(@projections::text[]), unnest(@partitions::int[]), unnest(@next_offsets::bigint[]), @updated_at::timestamptz
+ON CONFLICT (projection, partition) DO UPDATE
+SET next_offset = excluded.next_offset, updated_at = excluded.updated_at;
+
 -- name: ProjectionOffsetsList :many
 SELECT projection, partition, next_offset, updated_at FROM projection_offsets
 WHERE projection = ANY(@projections::text[]) ORDER BY projection, partition;
@@ -34,9 +42,11 @@ UPDATE projection_failures SET resolved_at = @resolved_at, resolution = @resolut
     skipped = @skipped
 WHERE projection = @projection AND partition = @partition AND kafka_offset = @kafka_offset AND resolved_at IS NULL;
 
--- name: ProjectionLockShared :exec
--- Held by each batch; a rebuild holds the same key exclusively.
-SELECT pg_advisory_xact_lock_shared(hashtext(@projection::text)::bigint);
+-- name: ProjectionsLockShared :exec
+-- Held by each batch on each of its projections, in one round trip and in
+-- the order given; a rebuild holds the same key exclusively.
+SELECT pg_advisory_xact_lock_shared(hashtext(p)::bigint)
+FROM unnest(@projections::text[]) WITH ORDINALITY AS l (p, n) ORDER BY n;
 
 -- name: ProjectionLockExclusive :exec
 SELECT pg_advisory_lock(hashtext(@projection::text)::bigint);
