@@ -25,12 +25,18 @@ const (
 	PermCreditorsUpdate  Permission = "creditors:update"
 	PermCreditorsArchive Permission = "creditors:archive"
 	PermCreditorsHistory Permission = "creditors:history"
+	// PermCreditorsErase erases an archived creditor's personal data for
+	// good (crypto-shredding): irreversible, so the admin's alone.
+	PermCreditorsErase Permission = "creditors:erase"
 
 	PermDebtorsRead    Permission = "debtors:read"
 	PermDebtorsCreate  Permission = "debtors:create"
 	PermDebtorsUpdate  Permission = "debtors:update"
 	PermDebtorsArchive Permission = "debtors:archive"
 	PermDebtorsHistory Permission = "debtors:history"
+	// PermDebtorsErase erases an archived debtor's personal data for good
+	// (crypto-shredding, Law 18-07): irreversible, so the admin's alone.
+	PermDebtorsErase Permission = "debtors:erase"
 
 	// Debts (case files) and payments.
 	PermDebtsRead  Permission = "debts:read"
@@ -77,8 +83,8 @@ const (
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {
 		PermSelf,
-		PermCreditorsRead, PermCreditorsCreate, PermCreditorsUpdate, PermCreditorsArchive, PermCreditorsHistory,
-		PermDebtorsRead, PermDebtorsCreate, PermDebtorsUpdate, PermDebtorsArchive, PermDebtorsHistory,
+		PermCreditorsRead, PermCreditorsCreate, PermCreditorsUpdate, PermCreditorsArchive, PermCreditorsHistory, PermCreditorsErase,
+		PermDebtorsRead, PermDebtorsCreate, PermDebtorsUpdate, PermDebtorsArchive, PermDebtorsHistory, PermDebtorsErase,
 		PermDebtsRead, PermDebtsWrite, PermDebtsManage, PermDebtsApprove, PermDebtsHistory, PermPaymentsRead, PermPaymentsWrite,
 		PermPromisesWrite,
 		PermCommandsRead,

@@ -24,12 +24,14 @@ var holders = map[access.Permission][]access.Role{
 	access.PermCreditorsUpdate:  {access.RoleAdmin, access.RoleAgent, access.RoleCreditor},
 	access.PermCreditorsArchive: {access.RoleAdmin, access.RoleAgent},
 	access.PermCreditorsHistory: {access.RoleAdmin, access.RoleAgent, access.RoleAuditor},
+	access.PermCreditorsErase:   {access.RoleAdmin},
 
 	access.PermDebtorsRead:    {access.RoleAdmin, access.RoleAgent, access.RoleAuditor, access.RoleCreditor, access.RoleDebtor},
 	access.PermDebtorsCreate:  {access.RoleAdmin, access.RoleAgent, access.RoleCreditor},
 	access.PermDebtorsUpdate:  {access.RoleAdmin, access.RoleAgent},
 	access.PermDebtorsArchive: {access.RoleAdmin, access.RoleAgent},
 	access.PermDebtorsHistory: {access.RoleAdmin, access.RoleAgent, access.RoleAuditor},
+	access.PermDebtorsErase:   {access.RoleAdmin},
 
 	access.PermDebtsRead:     {access.RoleAdmin, access.RoleAgent, access.RoleAuditor, access.RoleCreditor, access.RoleDebtor},
 	access.PermDebtsWrite:    {access.RoleAdmin, access.RoleAgent, access.RoleCreditor},
@@ -148,7 +150,8 @@ func TestPolicyProperties(t *testing.T) {
 			t.Errorf("debtor holds %s, which is not a read", p)
 		}
 	}
-	adminOnly := []access.Permission{access.PermUsersManage, access.PermRegistrationsManage}
+	adminOnly := []access.Permission{access.PermUsersManage, access.PermRegistrationsManage,
+		access.PermCreditorsErase, access.PermDebtorsErase}
 	for _, r := range access.Roles() {
 		for _, p := range adminOnly {
 			if r != access.RoleAdmin && r.Can(p) {

@@ -28,17 +28,20 @@ const (
 	rDebtor   = access.RoleDebtor
 )
 
-// roleGrants is what each role holds. Admin holds everything; the agent
-// works creditors, debtors, debts and payments but not accounts; the
-// auditor reads everything, the audit trail included, and writes nothing;
-// the creditor keeps its own record's contacts, declares debtors, posts
-// debts and manages its integration keys; the debtor reads, and promises
-// to pay on its own debts.
+// roleGrants is what each role holds. Admin holds everything, and alone
+// erases a person (erasure cannot be undone); the agent works creditors,
+// debtors, debts and payments but not accounts; the auditor reads
+// everything, the audit trail included, and writes nothing; the creditor
+// keeps its own record's contacts, declares debtors, posts debts and
+// manages its integration keys; the debtor reads, and promises to pay on
+// its own debts.
 var roleGrants = map[access.Role][]access.Permission{
 	rAdmin: {
 		access.PermSelf,
 		access.PermCreditorsRead, access.PermCreditorsCreate, access.PermCreditorsUpdate, access.PermCreditorsArchive, access.PermCreditorsHistory,
+		access.PermCreditorsErase,
 		access.PermDebtorsRead, access.PermDebtorsCreate, access.PermDebtorsUpdate, access.PermDebtorsArchive, access.PermDebtorsHistory,
+		access.PermDebtorsErase,
 		access.PermDebtsRead, access.PermDebtsWrite, access.PermDebtsManage, access.PermDebtsApprove, access.PermDebtsHistory, access.PermPaymentsRead, access.PermPaymentsWrite,
 		access.PermPromisesWrite,
 		access.PermCommandsRead,
@@ -126,19 +129,21 @@ var routeCallers = map[string][]access.Role{
 
 	"GET /api/v1/audit": {rAdmin, rAuditor},
 
-	"POST /api/v1/creditors":            {rAdmin, rAgent},
-	"GET /api/v1/creditors":             {rAdmin, rAgent, rAuditor, rCreditor},
-	"GET /api/v1/creditors/:id":         {rAdmin, rAgent, rAuditor, rCreditor},
-	"PATCH /api/v1/creditors/:id":       {rAdmin, rAgent, rCreditor},
-	"DELETE /api/v1/creditors/:id":      {rAdmin, rAgent},
-	"GET /api/v1/creditors/:id/history": {rAdmin, rAgent, rAuditor},
+	"POST /api/v1/creditors":             {rAdmin, rAgent},
+	"GET /api/v1/creditors":              {rAdmin, rAgent, rAuditor, rCreditor},
+	"GET /api/v1/creditors/:id":          {rAdmin, rAgent, rAuditor, rCreditor},
+	"PATCH /api/v1/creditors/:id":        {rAdmin, rAgent, rCreditor},
+	"DELETE /api/v1/creditors/:id":       {rAdmin, rAgent},
+	"GET /api/v1/creditors/:id/history":  {rAdmin, rAgent, rAuditor},
+	"POST /api/v1/creditors/:id/erasure": {rAdmin},
 
-	"POST /api/v1/debtors":            {rAdmin, rAgent, rCreditor},
-	"GET /api/v1/debtors":             allRoles,
-	"GET /api/v1/debtors/:id":         allRoles,
-	"PATCH /api/v1/debtors/:id":       {rAdmin, rAgent},
-	"DELETE /api/v1/debtors/:id":      {rAdmin, rAgent},
-	"GET /api/v1/debtors/:id/history": {rAdmin, rAgent, rAuditor},
+	"POST /api/v1/debtors":             {rAdmin, rAgent, rCreditor},
+	"GET /api/v1/debtors":              allRoles,
+	"GET /api/v1/debtors/:id":          allRoles,
+	"PATCH /api/v1/debtors/:id":        {rAdmin, rAgent},
+	"DELETE /api/v1/debtors/:id":       {rAdmin, rAgent},
+	"GET /api/v1/debtors/:id/history":  {rAdmin, rAgent, rAuditor},
+	"POST /api/v1/debtors/:id/erasure": {rAdmin},
 
 	// Case files: everyone reads the debts and payments it may see (a
 	// tenant its own, in SQL); staff work them; a creditor opens its own;
@@ -254,7 +259,8 @@ func TestAccessTable(t *testing.T) {
 		for _, p := range []access.Permission{access.PermUsersManage, access.PermUsersRead, access.PermRegistrationsManage,
 			access.PermAuditRead, access.PermCreditorsCreate, access.PermCreditorsArchive, access.PermDebtorsUpdate,
 			access.PermDebtorsArchive, access.PermCreditorsHistory, access.PermDebtorsHistory, access.PermPaymentsWrite,
-			access.PermDebtsManage, access.PermDebtsApprove, access.PermDebtsHistory} {
+			access.PermDebtsManage, access.PermDebtsApprove, access.PermDebtsHistory,
+			access.PermCreditorsErase, access.PermDebtorsErase} {
 			if r.Can(p) {
 				t.Errorf("%s holds %s, which is ADC staff's", r, p)
 			}

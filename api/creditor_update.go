@@ -41,6 +41,9 @@ func (s *Server) creditorUpdate(c echo.Context) error {
 	if err := checkVersion(expected, row.Version); err != nil {
 		return err
 	}
+	if err := refuseErased("creditor", id, row.Erased); err != nil {
+		return err
+	}
 	changes, personal, fields, err := patch.Validate()
 	if err != nil {
 		return err

@@ -37,6 +37,9 @@ func (s *Server) debtorUpdate(c echo.Context) error {
 	if err := checkVersion(expected, row.Version); err != nil {
 		return err
 	}
+	if err := refuseErased("debtor", id, row.Erased); err != nil {
+		return err
+	}
 	changes, personal, fields, err := patch.Validate(row.Kind)
 	if err != nil {
 		return err

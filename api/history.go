@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/adc-dz/tahsil/collection"
@@ -47,6 +48,9 @@ func (s *Server) history(c echo.Context, agg collection.AggregateType, exists fu
 			return notFound(string(agg), id)
 		}
 	}
+	if err := s.forgetIfErased(ctx, agg, id); err != nil {
+		return err
+	}
 	out := listBody[historyEntry]{Items: make([]historyEntry, 0, len(rows))}
 	for _, r := range rows {
 		e := historyEntry{EventID: r.EventID, Type: r.Type, Version: r.AggregateVersion, OccurredAt: r.OccurredAt,
@@ -69,6 +73,36 @@ func (s *Server) history(c echo.Context, agg collection.AggregateType, exists fu
 		out.Items = append(out.Items, e)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// forgetIfErased drops an erased person's key from this process's cache
+// before their parts are opened. The projections destroy the key and mark
+// the row erased in one transaction, and forget it in their own process
+// after the commit; an API replica elsewhere may still cache it, and would
+// go on opening the person's parts. The read model is what every replica
+// shares: once it says erased, the key is gone from the database too.
+func (s *Server) forgetIfErased(ctx context.Context, agg collection.AggregateType, id string) error {
+	var (
+		erased bool
+		err    error
+	)
+	switch agg {
+	case collection.CreditorAggregate:
+		var row store.Creditor
+		row, err = s.q.CreditorGet(ctx, store.CreditorGetParams{ID: id})
+		erased = row.Erased
+	case collection.DebtorAggregate:
+		var row store.Debtor
+		row, err = s.q.DebtorGet(ctx, store.DebtorGetParams{ID: id})
+		erased = row.Erased
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if erased {
+		s.cfg.Keys.Forget(id)
+	}
+	return nil
 }
 
 // creditorHistory: GET /api/v1/creditors/:id/history.

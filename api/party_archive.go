@@ -1,16 +1,16 @@
 package api
 
 import (
-	"errors"
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/adc-dz/tahsil/collection"
-	"github.com/adc-dz/tahsil/events"
 )
 
-// archiver is what archiving differs in between creditors and debtors.
+// archiver is what archiving differs in between creditors and debtors
+// (an eraser is one too, with its own command).
 type archiver struct {
 	kind    string
 	version func(c echo.Context, id string) (int64, error) // 404 problem when missing
@@ -21,6 +21,16 @@ type archiver struct {
 // archive archives a party, keeping its history: DELETE /{id}[?reason=].
 // With If-Match, a stale version answers 412 and changes nothing.
 func (s *Server) archive(c echo.Context, a archiver) error {
+	return s.closeParty(c, a, archiveReason, nil)
+}
+
+// closeParty submits a party's archive or erasure. It reads the command's
+// reason with reason, checks If-Match against the read model, then runs
+// check (nil: none), the rules that span aggregates and so escape the
+// decider. It answers the party as the read models then show it, or 202
+// when they are late.
+func (s *Server) closeParty(c echo.Context, a archiver, reason func(echo.Context) (string, error),
+	check func(ctx context.Context, id string) error) error {
 	id, err := pathID(c, a.kind)
 	if err != nil {
 		return err
@@ -29,7 +39,7 @@ func (s *Server) archive(c echo.Context, a archiver) error {
 	if err != nil {
 		return err
 	}
-	reason, err := archiveReason(c)
+	why, err := reason(c)
 	if err != nil {
 		return err
 	}
@@ -40,16 +50,18 @@ func (s *Server) archive(c echo.Context, a archiver) error {
 	if err := checkVersion(expected, version); err != nil {
 		return err
 	}
+	if check != nil {
+		if err := check(c.Request().Context(), id); err != nil {
+			return err
+		}
+	}
 	commandID := newID()
-	res, err := s.submit(c, commandID, expected, a.command(id, reason), id)
-	if errors.Is(err, events.ErrPending) {
+	res, err := s.submit(c, commandID, expected, a.command(id, why), id)
+	if late(res, err) {
 		return pending(c, commandID)
 	}
 	if err != nil {
 		return err
-	}
-	if !res.visible {
-		return pending(c, commandID)
 	}
 	return a.render(c, http.StatusOK, id)
 }
@@ -79,8 +91,13 @@ func archiveReason(c echo.Context) (string, error) {
 }
 
 // creditorArchive: DELETE /api/v1/creditors/:id.
-func (s *Server) creditorArchive(c echo.Context) error {
-	return s.archive(c, archiver{
+func (s *Server) creditorArchive(c echo.Context) error { return s.archive(c, s.creditorArchiver()) }
+
+// debtorArchive: DELETE /api/v1/debtors/:id.
+func (s *Server) debtorArchive(c echo.Context) error { return s.archive(c, s.debtorArchiver()) }
+
+func (s *Server) creditorArchiver() archiver {
+	return archiver{
 		kind: "creditor",
 		version: func(c echo.Context, id string) (int64, error) {
 			row, err := s.creditorRow(c, id)
@@ -88,12 +105,11 @@ func (s *Server) creditorArchive(c echo.Context) error {
 		},
 		command: func(id, reason string) collection.Command { return collection.ArchiveCreditor{ID: id, Reason: reason} },
 		render:  s.renderCreditor,
-	})
+	}
 }
 
-// debtorArchive: DELETE /api/v1/debtors/:id.
-func (s *Server) debtorArchive(c echo.Context) error {
-	return s.archive(c, archiver{
+func (s *Server) debtorArchiver() archiver {
+	return archiver{
 		kind: "debtor",
 		version: func(c echo.Context, id string) (int64, error) {
 			row, err := s.debtorRow(c, id)
@@ -101,5 +117,5 @@ func (s *Server) debtorArchive(c echo.Context) error {
 		},
 		command: func(id, reason string) collection.Command { return collection.ArchiveDebtor{ID: id, Reason: reason} },
 		render:  s.renderDebtor,
-	})
+	}
 }

@@ -55,6 +55,7 @@ func (s *Server) routes() {
 	r(PATCH, "/api/v1/creditors/:id", access.PermCreditorsUpdate, s.creditorUpdate)
 	r(DELETE, "/api/v1/creditors/:id", access.PermCreditorsArchive, s.creditorArchive)
 	r(GET, "/api/v1/creditors/:id/history", access.PermCreditorsHistory, s.creditorHistory)
+	r(POST, "/api/v1/creditors/:id/erasure", access.PermCreditorsErase, s.creditorErase)
 
 	r(POST, "/api/v1/debtors", access.PermDebtorsCreate, s.debtorCreate)
 	r(GET, "/api/v1/debtors", access.PermDebtorsRead, s.debtorList)
@@ -62,6 +63,7 @@ func (s *Server) routes() {
 	r(PATCH, "/api/v1/debtors/:id", access.PermDebtorsUpdate, s.debtorUpdate)
 	r(DELETE, "/api/v1/debtors/:id", access.PermDebtorsArchive, s.debtorArchive)
 	r(GET, "/api/v1/debtors/:id/history", access.PermDebtorsHistory, s.debtorHistory)
+	r(POST, "/api/v1/debtors/:id/erasure", access.PermDebtorsErase, s.debtorErase)
 
 	r(GET, "/api/v1/creditors/:id/debts", access.PermDebtsRead, s.creditorDebts)
 	r(GET, "/api/v1/debtors/:id/debts", access.PermDebtsRead, s.debtorDebts)

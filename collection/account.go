@@ -47,7 +47,7 @@ const (
 // MaxAccountReasonLength bounds the free-text reasons of the account's
 // commands, in runes. A rejection's reason is shown to the person who
 // registered, so it is written for them.
-const MaxAccountReasonLength = 500
+const MaxAccountReasonLength = MaxReasonLength
 
 // CodeWrongStatus rejects a command that the aggregate's current status
 // does not allow (approving an active account, enabling a rejected one).
@@ -432,7 +432,7 @@ func decideAccount(s AccountState, c Command) ([]Event, error) {
 			return nil, wrongAccountStatus(s, "only a pending registration can be rejected")
 		}
 		var fe FieldErrors
-		checkAccountReason(&fe, c.Reason, true)
+		checkReason(&fe, c.Reason, true)
 		if err := fe.Err(); err != nil {
 			return nil, err
 		}
@@ -470,7 +470,7 @@ func decideAccount(s AccountState, c Command) ([]Event, error) {
 			return nil, wrongAccountStatus(s, "only an active account can be disabled")
 		}
 		var fe FieldErrors
-		checkAccountReason(&fe, c.Reason, false)
+		checkReason(&fe, c.Reason, false)
 		if err := fe.Err(); err != nil {
 			return nil, err
 		}
@@ -509,7 +509,7 @@ func decideAccount(s AccountState, c Command) ([]Event, error) {
 			return nil, Reject(CodeNoChange, fmt.Sprintf("account %s has no MFA enrolled; there is nothing to reset", s.ID))
 		}
 		var fe FieldErrors
-		checkAccountReason(&fe, c.Reason, false)
+		checkReason(&fe, c.Reason, false)
 		if err := fe.Err(); err != nil {
 			return nil, err
 		}
@@ -557,7 +557,7 @@ func decideAccount(s AccountState, c Command) ([]Event, error) {
 		if c.Outcome == LoginOutcomeSucceeded && c.Reason != "" {
 			fe.Add("reason", "only a failed login has a reason")
 		} else {
-			checkAccountReason(&fe, c.Reason, false)
+			checkReason(&fe, c.Reason, false)
 		}
 		if err := fe.Err(); err != nil {
 			return nil, err
@@ -695,10 +695,14 @@ func isCanonicalUUID(s string) bool {
 	return true
 }
 
-// checkAccountReason checks a free-text reason. Line breaks are allowed
+// MaxReasonLength bounds the free-text reason of a command (an account's,
+// an erasure's), in runes.
+const MaxReasonLength = 500
+
+// checkReason checks a free-text reason. Line breaks are allowed
 // (a rejection may be a short letter); other control characters and
 // invisible formatting (a bidi override reorders what staff read) are not.
-func checkAccountReason(fe *FieldErrors, v string, required bool) {
+func checkReason(fe *FieldErrors, v string, required bool) {
 	if strings.TrimSpace(v) == "" {
 		if required {
 			fe.Add("reason", "is required")
@@ -709,8 +713,8 @@ func checkAccountReason(fe *FieldErrors, v string, required bool) {
 		fe.Add("reason", "is not valid UTF-8 text")
 		return
 	}
-	if n := utf8.RuneCountInString(v); n > MaxAccountReasonLength {
-		fe.Add("reason", fmt.Sprintf("is too long (at most %d characters)", MaxAccountReasonLength))
+	if n := utf8.RuneCountInString(v); n > MaxReasonLength {
+		fe.Add("reason", fmt.Sprintf("is too long (at most %d characters)", MaxReasonLength))
 		return
 	}
 	for _, r := range v {

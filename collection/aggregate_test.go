@@ -20,6 +20,7 @@ type deciderCase struct {
 	want    []collection.Event // accepted: exactly these events
 	code    string             // rejected: this rejection code
 	fields  []string           // rejected as invalid: exactly these fields
+	reason  string             // rejected: the reason says this
 	plain   bool               // refused with an error that is not a rejection
 }
 
@@ -59,6 +60,9 @@ func runDecider(t *testing.T, typ collection.AggregateType, id string, cases []d
 				}
 				if r.Reason == "" {
 					t.Error("rejection without a reason")
+				}
+				if !strings.Contains(r.Reason, tc.reason) {
+					t.Errorf("rejection reason %q does not say %q", r.Reason, tc.reason)
 				}
 				var got []string
 				for _, fe := range r.Errors {
@@ -123,15 +127,15 @@ func TestRecordNames(t *testing.T) {
 	// Names are the Kafka "type" header: unique, and prefixed by the
 	// aggregate so that a consumer can route on them.
 	commands := []collection.Command{
-		collection.RegisterCreditor{}, collection.UpdateCreditor{}, collection.ArchiveCreditor{},
-		collection.RegisterDebtor{}, collection.UpdateDebtor{}, collection.ArchiveDebtor{},
+		collection.RegisterCreditor{}, collection.UpdateCreditor{}, collection.ArchiveCreditor{}, collection.EraseCreditor{},
+		collection.RegisterDebtor{}, collection.UpdateDebtor{}, collection.ArchiveDebtor{}, collection.EraseDebtor{},
 		collection.OpenDebt{}, collection.ChangeDebtStatus{}, collection.AssignDebt{}, collection.RescheduleDebt{},
 		collection.AddCharge{}, collection.ProposeAction{}, collection.DecideProposal{},
 		collection.RecordPayment{}, collection.ReversePayment{},
 	}
 	events := []collection.Event{
-		collection.CreditorRegistered{}, collection.CreditorUpdated{}, collection.CreditorArchived{},
-		collection.DebtorRegistered{}, collection.DebtorUpdated{}, collection.DebtorArchived{},
+		collection.CreditorRegistered{}, collection.CreditorUpdated{}, collection.CreditorArchived{}, collection.CreditorErased{},
+		collection.DebtorRegistered{}, collection.DebtorUpdated{}, collection.DebtorArchived{}, collection.DebtorErased{},
 		collection.DebtOpened{}, collection.DebtStatusChanged{}, collection.DebtAssigned{}, collection.DebtRescheduled{},
 		collection.ChargeAdded{}, collection.ActionProposed{}, collection.ProposalApproved{}, collection.ProposalRefused{},
 		collection.DiscountGranted{}, collection.DebtWrittenOff{}, collection.PaymentRecorded{}, collection.PaymentReversed{},
@@ -159,6 +163,23 @@ func TestRecordNames(t *testing.T) {
 	} {
 		if _, ok := v.(collection.PersonalCarrier); !ok {
 			t.Errorf("%T does not carry its personal part", v)
+		}
+	}
+	// An erasure names the person whose key goes, and carries nothing
+	// personal itself: the log keeps it for good.
+	for _, e := range []collection.PersonalErasure{
+		collection.DebtorErased{ID: debtorID}, collection.CreditorErased{ID: creditorID},
+	} {
+		if id := e.ErasedSubject(); id != debtorID && id != creditorID {
+			t.Errorf("%T erases %q", e, id)
+		}
+		if _, ok := e.(collection.PersonalCarrier); ok {
+			t.Errorf("%T carries a personal part", e)
+		}
+	}
+	for _, e := range events {
+		if _, ok := e.(collection.PersonalErasure); ok && !strings.HasSuffix(e.EventType(), ".erased") {
+			t.Errorf("%s erases a person but is not named *.erased", e.EventType())
 		}
 	}
 }
@@ -203,8 +224,10 @@ func TestHandleWrongAggregate(t *testing.T) {
 	}{
 		{cb, collection.RegisterDebtor{ID: "x"}},
 		{cb, collection.ArchiveDebtor{ID: "x"}},
+		{cb, collection.EraseDebtor{ID: "x", Reason: "r"}},
 		{db, collection.RegisterCreditor{ID: "x"}},
 		{db, collection.UpdateCreditor{ID: "x"}},
+		{db, collection.EraseCreditor{ID: "x", Reason: "r"}},
 	} {
 		// Even with a version conflict, the misrouting is what is reported.
 		for _, expected := range []int64{collection.AnyVersion, 0, 7} {

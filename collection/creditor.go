@@ -56,6 +56,20 @@ type ArchiveCreditor struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// EraseCreditor erases a creditor's personal data for good (crypto-shredding,
+// Law 18-07): the projections destroy the creditor's data key, so every
+// personal part of the log becomes unreadable while amounts and dates
+// remain. Only an archived creditor can be erased, and only once.
+//
+// Reason is required (1 to MaxReasonLength characters) and stays in clear
+// in the immutable log, which erasure cannot reach: staff write why and on
+// what authority (the date and channel of the request, a file number),
+// never a name, national id, phone or address.
+type EraseCreditor struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
 // CreditorRegistered records a new creditor.
 type CreditorRegistered struct {
 	ID       string          `json:"id"`
@@ -78,18 +92,32 @@ type CreditorArchived struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// CreditorErased records that a creditor's personal data was erased. It carries
+// no personal part, and its reason none either (see EraseCreditor).
+type CreditorErased struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
 func (RegisterCreditor) CommandType() string        { return "creditor.register" }
 func (UpdateCreditor) CommandType() string          { return "creditor.update" }
 func (ArchiveCreditor) CommandType() string         { return "creditor.archive" }
+func (EraseCreditor) CommandType() string           { return "creditor.erase" }
 func (RegisterCreditor) Aggregate() AggregateType   { return CreditorAggregate }
 func (UpdateCreditor) Aggregate() AggregateType     { return CreditorAggregate }
 func (ArchiveCreditor) Aggregate() AggregateType    { return CreditorAggregate }
+func (EraseCreditor) Aggregate() AggregateType      { return CreditorAggregate }
 func (CreditorRegistered) EventType() string        { return "creditor.registered" }
 func (CreditorUpdated) EventType() string           { return "creditor.updated" }
 func (CreditorArchived) EventType() string          { return "creditor.archived" }
+func (CreditorErased) EventType() string            { return "creditor.erased" }
 func (CreditorRegistered) Aggregate() AggregateType { return CreditorAggregate }
 func (CreditorUpdated) Aggregate() AggregateType    { return CreditorAggregate }
 func (CreditorArchived) Aggregate() AggregateType   { return CreditorAggregate }
+func (CreditorErased) Aggregate() AggregateType     { return CreditorAggregate }
+
+// ErasedSubject implements PersonalErasure.
+func (e CreditorErased) ErasedSubject() string { return e.ID }
 
 func (c RegisterCreditor) PersonalPart() Sealed   { return c.Personal }
 func (c UpdateCreditor) PersonalPart() Sealed     { return c.Personal }
@@ -98,8 +126,10 @@ func (e CreditorUpdated) PersonalPart() Sealed    { return e.Personal }
 
 // CreditorState is what the decider needs to know of a creditor.
 type CreditorState struct {
-	ID      string
-	Status  string
+	ID     string
+	Status string
+	// Erased is set by CreditorErased; the status stays archived.
+	Erased  bool
 	version int64
 }
 
@@ -148,6 +178,11 @@ func decideCreditor(s CreditorState, c Command) ([]Event, error) {
 			return nil, err
 		}
 		return []Event{CreditorArchived(c)}, nil
+	case EraseCreditor:
+		if err := checkErasure("creditor", s.ID, s.version, s.Status, s.Erased, c.Reason); err != nil {
+			return nil, err
+		}
+		return []Event{CreditorErased(c)}, nil
 	default:
 		return nil, fmt.Errorf("creditor cannot handle %T", c)
 	}
@@ -159,6 +194,8 @@ func evolveCreditor(s CreditorState, e Event) CreditorState {
 		s.ID, s.Status = e.ID, StatusActive
 	case CreditorArchived:
 		s.Status = StatusArchived
+	case CreditorErased:
+		s.Erased = true
 	}
 	s.version++
 	return s

@@ -21,12 +21,14 @@ var (
 	creditorRegistered = collection.CreditorRegistered(registerCreditor)
 	creditorUpdated    = collection.CreditorUpdated{ID: creditorID, Changes: collection.CreditorChanges{Wilaya: ptr(19)}}
 	creditorArchived   = collection.CreditorArchived{ID: creditorID, Reason: "contract ended"}
+	creditorErased     = collection.CreditorErased{ID: creditorID, Reason: "sole trader's request of 2025-06-10, file DP-2025-031"}
 )
 
 func TestCreditorDecide(t *testing.T) {
 	t.Parallel()
 	active := []collection.Event{creditorRegistered}
 	archived := []collection.Event{creditorRegistered, creditorArchived}
+	erased := []collection.Event{creditorRegistered, creditorArchived, creditorErased}
 
 	withProfile := func(change func(*collection.CreditorProfile)) collection.RegisterCreditor {
 		c := registerCreditor
@@ -43,6 +45,10 @@ func TestCreditorDecide(t *testing.T) {
 	validUpdate := update(collection.CreditorChanges{Wilaya: ptr(59), CommissionBPS: ptr(0), LegalForm: ptr("")}, "name", "phone")
 	personalOnly := update(collection.CreditorChanges{}, "email")
 	archive := collection.ArchiveCreditor{ID: creditorID, Reason: "contract ended"}
+	erase := func(reason string) collection.EraseCreditor {
+		return collection.EraseCreditor{ID: creditorID, Reason: reason}
+	}
+	erasure := erase(creditorErased.Reason)
 
 	runDecider(t, collection.CreditorAggregate, creditorID, []deciderCase{
 		// register
@@ -94,6 +100,24 @@ func TestCreditorDecide(t *testing.T) {
 		{name: "archive on missing", cmd: archive, code: collection.CodeNotFound},
 		{name: "archive on archived", history: archived, cmd: archive, code: collection.CodeArchived},
 		{name: "archive", history: active, cmd: archive, want: []collection.Event{collection.CreditorArchived(archive)}},
+		{name: "archive on erased", history: erased, cmd: archive, code: collection.CodeArchived},
+
+		// erase
+		{name: "erase on missing", cmd: erasure, code: collection.CodeNotFound},
+		{name: "erase on active", history: active, cmd: erasure, code: collection.CodeWrongStatus, reason: "is active"},
+		{name: "erase", history: archived, cmd: erasure, want: []collection.Event{creditorErased}},
+		{name: "erase after updates", history: []collection.Event{creditorRegistered, creditorUpdated, creditorArchived}, cmd: erasure,
+			want: []collection.Event{creditorErased}},
+		{name: "erase twice", history: erased, cmd: erasure, code: collection.CodeWrongStatus, reason: "already erased"},
+		{name: "erase without a reason", history: archived, cmd: erase(""), code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with a reason too long", history: archived, cmd: erase(strings.Repeat("x", collection.MaxReasonLength+1)),
+			code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with a control character in the reason", history: archived, cmd: erase("file\x00DP"),
+			code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with a reason on two lines", history: archived, cmd: erase("request by letter\nfile DP-2025-031"),
+			want: []collection.Event{collection.CreditorErased(erase("request by letter\nfile DP-2025-031"))}},
+		{name: "update on erased", history: erased, cmd: validUpdate, code: collection.CodeArchived},
+		{name: "erase expecting an old version", history: archived, expect: version(1), cmd: erasure, code: collection.CodeVersionConflict},
 
 		// optimistic concurrency
 		{name: "update expecting the current version", history: active, expect: version(1), cmd: validUpdate,
@@ -133,9 +157,10 @@ func TestCreditorEvolve(t *testing.T) {
 		{"updated", []collection.Event{creditorRegistered, creditorUpdated}, 2, collection.StatusActive},
 		{"updated twice", []collection.Event{creditorRegistered, creditorUpdated, creditorUpdated}, 3, collection.StatusActive},
 		{"archived", []collection.Event{creditorRegistered, creditorUpdated, creditorArchived}, 3, collection.StatusArchived},
+		{"erased", []collection.Event{creditorRegistered, creditorArchived, creditorErased}, 3, collection.StatusArchived},
 	} {
 		s := collection.Fold(b, b.New(creditorID), tc.events...).(collection.CreditorState)
-		if s.Version() != tc.version || s.Status != tc.status || s.ID != creditorID {
+		if s.Version() != tc.version || s.Status != tc.status || s.ID != creditorID || s.Erased != (tc.name == "erased") {
 			t.Errorf("%s: state %+v (version %d), want status %q version %d", tc.name, s, s.Version(), tc.status, tc.version)
 		}
 	}

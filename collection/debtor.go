@@ -59,6 +59,20 @@ type ArchiveDebtor struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// EraseDebtor erases a debtor's personal data for good (crypto-shredding,
+// Law 18-07): the projections destroy the debtor's data key, so every
+// personal part of the log becomes unreadable while amounts and dates
+// remain. Only an archived debtor can be erased, and only once.
+//
+// Reason is required (1 to MaxReasonLength characters) and stays in clear
+// in the immutable log, which erasure cannot reach: staff write why and on
+// what authority (the date and channel of the request, a file number),
+// never a name, national id, phone or address.
+type EraseDebtor struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
 // DebtorRegistered records a new debtor.
 type DebtorRegistered struct {
 	ID       string        `json:"id"`
@@ -81,18 +95,32 @@ type DebtorArchived struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// DebtorErased records that a debtor's personal data was erased. It carries
+// no personal part, and its reason none either (see EraseDebtor).
+type DebtorErased struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
 func (RegisterDebtor) CommandType() string        { return "debtor.register" }
 func (UpdateDebtor) CommandType() string          { return "debtor.update" }
 func (ArchiveDebtor) CommandType() string         { return "debtor.archive" }
+func (EraseDebtor) CommandType() string           { return "debtor.erase" }
 func (RegisterDebtor) Aggregate() AggregateType   { return DebtorAggregate }
 func (UpdateDebtor) Aggregate() AggregateType     { return DebtorAggregate }
 func (ArchiveDebtor) Aggregate() AggregateType    { return DebtorAggregate }
+func (EraseDebtor) Aggregate() AggregateType      { return DebtorAggregate }
 func (DebtorRegistered) EventType() string        { return "debtor.registered" }
 func (DebtorUpdated) EventType() string           { return "debtor.updated" }
 func (DebtorArchived) EventType() string          { return "debtor.archived" }
+func (DebtorErased) EventType() string            { return "debtor.erased" }
 func (DebtorRegistered) Aggregate() AggregateType { return DebtorAggregate }
 func (DebtorUpdated) Aggregate() AggregateType    { return DebtorAggregate }
 func (DebtorArchived) Aggregate() AggregateType   { return DebtorAggregate }
+func (DebtorErased) Aggregate() AggregateType     { return DebtorAggregate }
+
+// ErasedSubject implements PersonalErasure.
+func (e DebtorErased) ErasedSubject() string { return e.ID }
 
 func (c RegisterDebtor) PersonalPart() Sealed   { return c.Personal }
 func (c UpdateDebtor) PersonalPart() Sealed     { return c.Personal }
@@ -101,9 +129,11 @@ func (e DebtorUpdated) PersonalPart() Sealed    { return e.Personal }
 
 // DebtorState is what the decider needs to know of a debtor.
 type DebtorState struct {
-	ID      string
-	Kind    string
-	Status  string
+	ID     string
+	Kind   string
+	Status string
+	// Erased is set by DebtorErased; the status stays archived.
+	Erased  bool
 	version int64
 }
 
@@ -152,6 +182,11 @@ func decideDebtor(s DebtorState, c Command) ([]Event, error) {
 			return nil, err
 		}
 		return []Event{DebtorArchived(c)}, nil
+	case EraseDebtor:
+		if err := checkErasure("debtor", s.ID, s.version, s.Status, s.Erased, c.Reason); err != nil {
+			return nil, err
+		}
+		return []Event{DebtorErased(c)}, nil
 	default:
 		return nil, fmt.Errorf("debtor cannot handle %T", c)
 	}
@@ -168,6 +203,8 @@ func evolveDebtor(s DebtorState, e Event) DebtorState {
 		}
 	case DebtorArchived:
 		s.Status = StatusArchived
+	case DebtorErased:
+		s.Erased = true
 	}
 	s.version++
 	return s

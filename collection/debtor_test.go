@@ -1,6 +1,7 @@
 package collection_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/adc-dz/tahsil/collection"
@@ -20,12 +21,14 @@ var (
 	debtorRegistered = collection.DebtorRegistered(registerDebtor)
 	debtorUpdated    = collection.DebtorUpdated{ID: debtorID, Changes: collection.DebtorChanges{Language: ptr("fr")}}
 	debtorArchived   = collection.DebtorArchived{ID: debtorID, Reason: "duplicate record"}
+	debtorErased     = collection.DebtorErased{ID: debtorID, Reason: "request of 2025-05-02 by registered letter, file DP-2025-014"}
 )
 
 func TestDebtorDecide(t *testing.T) {
 	t.Parallel()
 	active := []collection.Event{debtorRegistered}
 	archived := []collection.Event{debtorRegistered, debtorArchived}
+	erased := []collection.Event{debtorRegistered, debtorArchived, debtorErased}
 
 	withProfile := func(change func(*collection.DebtorProfile)) collection.RegisterDebtor {
 		c := registerDebtor
@@ -45,6 +48,10 @@ func TestDebtorDecide(t *testing.T) {
 	validUpdate := update(collection.DebtorChanges{Wilaya: ptr(64), PreferredChannel: ptr("none")}, "phones", "address")
 	personalOnly := update(collection.DebtorChanges{}, "full_name")
 	archive := collection.ArchiveDebtor{ID: debtorID, Reason: "duplicate record"}
+	erase := func(reason string) collection.EraseDebtor {
+		return collection.EraseDebtor{ID: debtorID, Reason: reason}
+	}
+	erasure := erase(debtorErased.Reason)
 
 	runDecider(t, collection.DebtorAggregate, debtorID, []deciderCase{
 		// register
@@ -88,6 +95,30 @@ func TestDebtorDecide(t *testing.T) {
 		{name: "archive on missing", cmd: archive, code: collection.CodeNotFound},
 		{name: "archive on archived", history: archived, cmd: archive, code: collection.CodeArchived},
 		{name: "archive", history: active, cmd: archive, want: []collection.Event{collection.DebtorArchived(archive)}},
+		{name: "archive on erased", history: erased, cmd: archive, code: collection.CodeArchived},
+
+		// erase
+		{name: "erase on missing", cmd: erasure, code: collection.CodeNotFound},
+		{name: "erase on active", history: active, cmd: erasure, code: collection.CodeWrongStatus, reason: "is active"},
+		{name: "erase on updated and active", history: []collection.Event{debtorRegistered, debtorUpdated}, cmd: erasure,
+			code: collection.CodeWrongStatus, reason: "archive it first"},
+		{name: "erase", history: archived, cmd: erasure, want: []collection.Event{debtorErased}},
+		{name: "erase twice", history: erased, cmd: erasure, code: collection.CodeWrongStatus, reason: "already erased"},
+		{name: "erase without a reason", history: archived, cmd: erase(""), code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with a blank reason", history: archived, cmd: erase(" \n\t"), code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with a reason too long", history: archived, cmd: erase(strings.Repeat("é", collection.MaxReasonLength+1)),
+			code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase with the longest reason", history: archived, cmd: erase(strings.Repeat("é", collection.MaxReasonLength)),
+			want: []collection.Event{collection.DebtorErased(erase(strings.Repeat("é", collection.MaxReasonLength)))}},
+		{name: "erase with a one-letter reason", history: archived, cmd: erase("x"),
+			want: []collection.Event{collection.DebtorErased(erase("x"))}},
+		{name: "erase with a bidi override in the reason", history: archived, cmd: erase("file \u202eDP-2025"),
+			code: collection.CodeInvalid, fields: []string{"reason"}},
+		{name: "erase active without a reason: the status first", history: active, cmd: erase(""),
+			code: collection.CodeWrongStatus, reason: "is active"},
+		{name: "erase twice without a reason: the status first", history: erased, cmd: erase(""),
+			code: collection.CodeWrongStatus, reason: "already erased"},
+		{name: "update on erased", history: erased, cmd: validUpdate, code: collection.CodeArchived},
 
 		// optimistic concurrency
 		{name: "update expecting the current version", history: []collection.Event{debtorRegistered, debtorUpdated}, expect: version(2),
@@ -97,6 +128,10 @@ func TestDebtorDecide(t *testing.T) {
 		{name: "register expecting version 1", expect: version(1), cmd: registerDebtor, code: collection.CodeVersionConflict},
 		{name: "archive expecting the current version", history: active, expect: version(1), cmd: archive,
 			want: []collection.Event{collection.DebtorArchived(archive)}},
+		{name: "erase expecting the current version", history: archived, expect: version(2), cmd: erasure,
+			want: []collection.Event{debtorErased}},
+		{name: "erase expecting an old version", history: archived, expect: version(1), cmd: erasure,
+			code: collection.CodeVersionConflict},
 
 		// misrouted
 		{name: "creditor command", history: active, cmd: collection.UpdateCreditor{ID: debtorID}, plain: true},
@@ -120,17 +155,19 @@ func TestDebtorEvolve(t *testing.T) {
 		version int64
 		status  string
 		kind    string
+		erased  bool
 	}{
-		{"new", nil, 0, "", ""},
-		{"person registered", []collection.Event{debtorRegistered}, 1, collection.StatusActive, collection.DebtorPerson},
-		{"company registered", []collection.Event{companyRegistered}, 1, collection.StatusActive, collection.DebtorCompany},
-		{"updated", []collection.Event{debtorRegistered, debtorUpdated}, 2, collection.StatusActive, collection.DebtorPerson},
-		{"archived", []collection.Event{debtorRegistered, debtorUpdated, debtorArchived}, 3, collection.StatusArchived, collection.DebtorPerson},
+		{"new", nil, 0, "", "", false},
+		{"person registered", []collection.Event{debtorRegistered}, 1, collection.StatusActive, collection.DebtorPerson, false},
+		{"company registered", []collection.Event{companyRegistered}, 1, collection.StatusActive, collection.DebtorCompany, false},
+		{"updated", []collection.Event{debtorRegistered, debtorUpdated}, 2, collection.StatusActive, collection.DebtorPerson, false},
+		{"archived", []collection.Event{debtorRegistered, debtorUpdated, debtorArchived}, 3, collection.StatusArchived, collection.DebtorPerson, false},
+		{"erased", []collection.Event{debtorRegistered, debtorArchived, debtorErased}, 3, collection.StatusArchived, collection.DebtorPerson, true},
 	} {
 		s := collection.Fold(b, b.New(debtorID), tc.events...).(collection.DebtorState)
-		if s.Version() != tc.version || s.Status != tc.status || s.Kind != tc.kind || s.ID != debtorID {
-			t.Errorf("%s: state %+v (version %d), want status %q kind %q version %d",
-				tc.name, s, s.Version(), tc.status, tc.kind, tc.version)
+		if s.Version() != tc.version || s.Status != tc.status || s.Kind != tc.kind || s.Erased != tc.erased || s.ID != debtorID {
+			t.Errorf("%s: state %+v (version %d), want status %q kind %q erased %v version %d",
+				tc.name, s, s.Version(), tc.status, tc.kind, tc.erased, tc.version)
 		}
 	}
 }

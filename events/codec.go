@@ -29,10 +29,10 @@ type Registry struct {
 func NewRegistry() *Registry {
 	r := &Registry{codecs: map[string]*codec{}}
 	for _, v := range []any{
-		collection.RegisterCreditor{}, collection.UpdateCreditor{}, collection.ArchiveCreditor{},
-		collection.CreditorRegistered{}, collection.CreditorUpdated{}, collection.CreditorArchived{},
-		collection.RegisterDebtor{}, collection.UpdateDebtor{}, collection.ArchiveDebtor{},
-		collection.DebtorRegistered{}, collection.DebtorUpdated{}, collection.DebtorArchived{},
+		collection.RegisterCreditor{}, collection.UpdateCreditor{}, collection.ArchiveCreditor{}, collection.EraseCreditor{},
+		collection.CreditorRegistered{}, collection.CreditorUpdated{}, collection.CreditorArchived{}, collection.CreditorErased{},
+		collection.RegisterDebtor{}, collection.UpdateDebtor{}, collection.ArchiveDebtor{}, collection.EraseDebtor{},
+		collection.DebtorRegistered{}, collection.DebtorUpdated{}, collection.DebtorArchived{}, collection.DebtorErased{},
 		collection.RegisterAccount{}, collection.CreateAccount{}, collection.ApproveRegistration{},
 		collection.RejectRegistration{}, collection.ChangeRole{}, collection.DisableAccount{},
 		collection.EnableAccount{}, collection.EnrollMFA{}, collection.ResetMFA{},

@@ -20,6 +20,14 @@ type Personal interface {
 	Preload(ctx context.Context, subjects []string) error
 }
 
+// Forgetter is implemented by a Personal that caches data keys
+// (keyring.Keyring). The party projections tell it, once their batch has
+// committed, to forget the people the batch erased; without it a process
+// keeps opening their parts from its cache until the key is evicted.
+type Forgetter interface {
+	Forget(subject string)
+}
+
 // openPersonal opens a sealed part; erased reports a destroyed key, which is
 // not an error: the person shows as erased.
 func openPersonal(ctx context.Context, p Personal, subject string, sealed []byte, v any) (erased bool, err error) {
@@ -90,6 +98,7 @@ func foldParties[R any](ctx context.Context, tx pgx.Tx, personal Personal, recs 
 	}
 	changed := make([]*R, 0, len(ids))
 	seen := make(map[string]bool, len(ids))
+	var erasures []Record
 	for _, r := range recs {
 		if r.Env.Aggregate.Type != f.agg {
 			continue
@@ -112,11 +121,55 @@ func foldParties[R any](ctx context.Context, tx pgx.Tx, personal Personal, recs 
 			seen[id] = true
 			changed = append(changed, row)
 		}
+		if _, ok := r.Event.(collection.PersonalErasure); ok {
+			erasures = append(erasures, r)
+		}
 	}
 	if err := f.write(ctx, q, changed); err != nil {
 		return fmt.Errorf("write %ss: %w", f.agg, err)
 	}
+	for _, r := range erasures {
+		if err := shred(ctx, q, r); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// shred crypto-shreds the person an erasure names, in the transaction that
+// writes their row as erased: the data key is destroyed with the row's
+// blanking, or neither happens, so a crash cannot leave a readable person
+// shown as erased, nor the reverse. A replay (a rebuild) finds the key
+// already destroyed and changes nothing. The person's NIN and NIF claims
+// are released too (UniqueClaimsReleaseErased), so that they can be
+// registered again as a new record; the time is the event's, never the
+// clock's.
+func shred(ctx context.Context, q *store.Queries, r Record) error {
+	subject := r.Event.(collection.PersonalErasure).ErasedSubject()
+	at := r.Env.OccurredAt
+	if _, err := q.DataKeyDestroy(ctx, store.DataKeyDestroyParams{SubjectID: subject, DestroyedAt: &at}); err != nil {
+		return fmt.Errorf("destroy the data key of %s: %w", subject, err)
+	}
+	if err := q.UniqueClaimsReleaseErased(ctx, subject); err != nil {
+		return fmt.Errorf("release the claims of %s: %w", subject, err)
+	}
+	return nil
+}
+
+// forgetErased implements Committer for the party projections: the keys
+// the batch destroyed leave the cache only now. Forgotten before the
+// commit, a concurrent reader could load the key, still live in its
+// snapshot, and cache it again.
+func forgetErased(p Personal, agg collection.AggregateType, recs []Record) {
+	f, ok := p.(Forgetter)
+	if !ok {
+		return
+	}
+	for _, r := range recs {
+		if e, ok := r.Event.(collection.PersonalErasure); ok && r.Env.Aggregate.Type == agg {
+			f.Forget(e.ErasedSubject())
+		}
+	}
 }
 
 // Creditors projects creditor events into the creditors table.
@@ -130,6 +183,11 @@ func (*Creditors) Name() string { return "creditors" }
 
 // Tables implements Projection.
 func (*Creditors) Tables() []string { return []string{"creditors"} }
+
+// Committed implements Committer.
+func (c *Creditors) Committed(recs []Record) {
+	forgetErased(c.personal, collection.CreditorAggregate, recs)
+}
 
 // Apply implements Projection: it folds the batch in memory, starting from
 // the stored rows, and writes each changed row once.
@@ -197,6 +255,11 @@ func (c *Creditors) apply(ctx context.Context, row *store.Creditor, r Record) (*
 			return nil, errors.New("archive of an unknown creditor")
 		}
 		row.Status = collection.StatusArchived
+	case collection.CreditorErased:
+		if row == nil {
+			return nil, errors.New("erasure of an unknown creditor")
+		}
+		row.Erased = true
 	default:
 		return nil, fmt.Errorf("creditors projection cannot apply %T", r.Event)
 	}
@@ -266,6 +329,11 @@ func (*Debtors) Name() string { return "debtors" }
 // Tables implements Projection.
 func (*Debtors) Tables() []string { return []string{"debtors"} }
 
+// Committed implements Committer.
+func (d *Debtors) Committed(recs []Record) {
+	forgetErased(d.personal, collection.DebtorAggregate, recs)
+}
+
 // Apply implements Projection, like Creditors.Apply.
 func (d *Debtors) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 	return foldParties(ctx, tx, d.personal, recs, partyFold[store.Debtor]{
@@ -331,6 +399,11 @@ func (d *Debtors) apply(ctx context.Context, row *store.Debtor, r Record) (*stor
 			return nil, errors.New("archive of an unknown debtor")
 		}
 		row.Status = collection.StatusArchived
+	case collection.DebtorErased:
+		if row == nil {
+			return nil, errors.New("erasure of an unknown debtor")
+		}
+		row.Erased = true
 	default:
 		return nil, fmt.Errorf("debtors projection cannot apply %T", r.Event)
 	}

@@ -120,6 +120,24 @@ func (q *Queries) CreditorList(ctx context.Context, arg CreditorListParams) ([]C
 	return items, nil
 }
 
+const creditorOpenDebtCount = `-- name: CreditorOpenDebtCount :one
+SELECT count(*) FROM debts WHERE creditor_id = $1 AND status = ANY($2::text[])
+`
+
+type CreditorOpenDebtCountParams struct {
+	CreditorID   string
+	OpenStatuses []string
+}
+
+// The creditor's debts still worked (open_statuses: collection.OpenDebtStatuses),
+// which keep the creditor from being erased.
+func (q *Queries) CreditorOpenDebtCount(ctx context.Context, arg CreditorOpenDebtCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, creditorOpenDebtCount, arg.CreditorID, arg.OpenStatuses)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const creditorsGetMany = `-- name: CreditorsGetMany :many
 SELECT creditors.id, creditors.ref, creditors.status, creditors.name, creditors.legal_form, creditors.nif, creditors.rc, creditors.sector, creditors.wilaya, creditors.address, creditors.phone, creditors.email, creditors.contact_name, creditors.commission_bps, creditors.erased, creditors.search, creditors.version, creditors.created_at, creditors.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN creditors ON creditors.id = wanted.id
 `

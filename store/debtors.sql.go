@@ -128,6 +128,24 @@ func (q *Queries) DebtorList(ctx context.Context, arg DebtorListParams) ([]Debto
 	return items, nil
 }
 
+const debtorOpenDebtCount = `-- name: DebtorOpenDebtCount :one
+SELECT count(*) FROM debts WHERE debtor_id = $1 AND status = ANY($2::text[])
+`
+
+type DebtorOpenDebtCountParams struct {
+	DebtorID     string
+	OpenStatuses []string
+}
+
+// The debtor's debts still worked (open_statuses: collection.OpenDebtStatuses),
+// which keep the debtor from being erased.
+func (q *Queries) DebtorOpenDebtCount(ctx context.Context, arg DebtorOpenDebtCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, debtorOpenDebtCount, arg.DebtorID, arg.OpenStatuses)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const debtorsGetMany = `-- name: DebtorsGetMany :many
 SELECT debtors.id, debtors.ref, debtors.status, debtors.kind, debtors.full_name, debtors.nin, debtors.nif, debtors.rc, debtors.phones, debtors.email, debtors.address, debtors.wilaya, debtors.preferred_channel, debtors.language, debtors.erased, debtors.search, debtors.version, debtors.created_at, debtors.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN debtors ON debtors.id = wanted.id
 `

@@ -157,3 +157,18 @@ func (q *Queries) UniqueClaimTransfer(ctx context.Context, arg UniqueClaimTransf
 	}
 	return result.RowsAffected(), nil
 }
+
+const uniqueClaimsReleaseErased = `-- name: UniqueClaimsReleaseErased :exec
+DELETE FROM unique_claims WHERE aggregate_id = $1 AND kind <> 'ref'
+`
+
+// Frees the unique identifiers (NIN, NIF) an erased person held, so that
+// the same person can be registered again, as a new record. A keyed digest
+// of a national id still singles the person out, so erasure does not keep
+// it. References are not personal and stay taken: a letter quoting one
+// never points at someone else. Claims another record took since are
+// untouched, so a replay (a rebuild) changes nothing.
+func (q *Queries) UniqueClaimsReleaseErased(ctx context.Context, aggregateID string) error {
+	_, err := q.db.Exec(ctx, uniqueClaimsReleaseErased, aggregateID)
+	return err
+}

@@ -38,3 +38,8 @@ LIMIT @row_limit;
 
 -- name: CreditorsTruncate :exec
 TRUNCATE creditors;
+
+-- name: CreditorOpenDebtCount :one
+-- The creditor's debts still worked (open_statuses: collection.OpenDebtStatuses),
+-- which keep the creditor from being erased.
+SELECT count(*) FROM debts WHERE creditor_id = @creditor_id AND status = ANY(@open_statuses::text[]);

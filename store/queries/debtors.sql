@@ -51,3 +51,8 @@ LIMIT @row_limit;
 
 -- name: DebtorsTruncate :exec
 TRUNCATE debtors;
+
+-- name: DebtorOpenDebtCount :one
+-- The debtor's debts still worked (open_statuses: collection.OpenDebtStatuses),
+-- which keep the debtor from being erased.
+SELECT count(*) FROM debts WHERE debtor_id = @debtor_id AND status = ANY(@open_statuses::text[]);

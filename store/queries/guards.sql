@@ -37,3 +37,12 @@ LIMIT 1;
 -- Forgets a key whose request failed before its command was submitted, so
 -- that a retry runs again instead of waiting for a command never sent.
 DELETE FROM idempotency_keys WHERE scope = @scope AND key = @key AND command_id = @command_id;
+
+-- name: UniqueClaimsReleaseErased :exec
+-- Frees the unique identifiers (NIN, NIF) an erased person held, so that
+-- the same person can be registered again, as a new record. A keyed digest
+-- of a national id still singles the person out, so erasure does not keep
+-- it. References are not personal and stay taken: a letter quoting one
+-- never points at someone else. Claims another record took since are
+-- untouched, so a replay (a rebuild) changes nothing.
+DELETE FROM unique_claims WHERE aggregate_id = @aggregate_id AND kind <> 'ref';
