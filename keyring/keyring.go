@@ -4,6 +4,10 @@
 //
 // Destroying a person's key is crypto-shredding: the immutable log keeps the
 // amounts and dates, and that person's sealed parts can no longer be opened.
+//
+// The database knows the master key by its fingerprint only: OpenMaster
+// refuses another key at start, and Rotate replaces the master key by
+// rewrapping the data keys, which themselves never change.
 package keyring
 
 import (
@@ -51,26 +55,44 @@ func LoadMasterKey(encoded, dataDir string) ([]byte, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read master key: %w", err)
 	}
-	key := make([]byte, KeySize)
-	if _, err := rand.Read(key); err != nil {
+	key, err := NewKey()
+	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := writeKeyFile(path, key); err != nil {
+		return nil, fmt.Errorf("create master key file: %w", err)
+	}
+	return key, nil
+}
+
+// NewKey returns a random 256-bit key.
+func NewKey() ([]byte, error) {
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// writeKeyFile creates a key file, mode 0600, and syncs it; it never
+// replaces a file.
+func writeKeyFile(path string, key []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create master key file: %w", err)
+		return err
 	}
 	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write master key file: %w", err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sync master key file: %w", err)
+		return fmt.Errorf("sync %s: %w", path, err)
 	}
-	return key, f.Close()
+	return f.Close()
 }
 
 func decodeKey(s, from string) ([]byte, error) {
@@ -243,19 +265,29 @@ func (k *Keyring) Destroy(ctx context.Context, subject string) error {
 func (k *Keyring) Forget(subject string) { k.cache.Remove(subject) }
 
 func (k *Keyring) wrap(subject string, key []byte) ([]byte, error) {
-	nonce := make([]byte, k.master.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return k.master.Seal(nonce, nonce, key, []byte(subject)), nil
+	return wrapKey(k.master, subject, key)
 }
 
 func (k *Keyring) unwrap(subject string, wrapped []byte) ([]byte, error) {
-	n := k.master.NonceSize()
+	return unwrapKey(k.master, subject, wrapped)
+}
+
+// wrapKey seals key under the master key with its subject as additional
+// data, so a wrapped key moved onto another subject does not open.
+func wrapKey(master cipher.AEAD, subject string, key []byte) ([]byte, error) {
+	nonce := make([]byte, master.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return master.Seal(nonce, nonce, key, []byte(subject)), nil
+}
+
+func unwrapKey(master cipher.AEAD, subject string, wrapped []byte) ([]byte, error) {
+	n := master.NonceSize()
 	if len(wrapped) < n {
 		return nil, fmt.Errorf("data key of %s is truncated", subject)
 	}
-	key, err := k.master.Open(nil, wrapped[:n], wrapped[n:], []byte(subject))
+	key, err := master.Open(nil, wrapped[:n], wrapped[n:], []byte(subject))
 	if err != nil {
 		return nil, fmt.Errorf("unwrap data key of %s (wrong master key?): %w", subject, err)
 	}

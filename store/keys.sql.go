@@ -10,6 +10,22 @@ import (
 	"time"
 )
 
+const dataKeyAnyLive = `-- name: DataKeyAnyLive :one
+SELECT subject_id, wrapped_key FROM data_keys WHERE destroyed_at IS NULL LIMIT 1
+`
+
+type DataKeyAnyLiveRow struct {
+	SubjectID  string
+	WrappedKey []byte
+}
+
+func (q *Queries) DataKeyAnyLive(ctx context.Context) (DataKeyAnyLiveRow, error) {
+	row := q.db.QueryRow(ctx, dataKeyAnyLive)
+	var i DataKeyAnyLiveRow
+	err := row.Scan(&i.SubjectID, &i.WrappedKey)
+	return i, err
+}
+
 const dataKeyDestroy = `-- name: DataKeyDestroy :execrows
 UPDATE data_keys SET wrapped_key = '\x'::bytea, destroyed_at = $1
 WHERE subject_id = $2 AND destroyed_at IS NULL
@@ -48,6 +64,23 @@ func (q *Queries) DataKeyInsert(ctx context.Context, arg DataKeyInsertParams) (i
 	return result.RowsAffected(), nil
 }
 
+const dataKeysCount = `-- name: DataKeysCount :one
+SELECT count(*) FILTER (WHERE destroyed_at IS NULL) AS live, count(*) FILTER (WHERE destroyed_at IS NOT NULL) AS destroyed
+FROM data_keys
+`
+
+type DataKeysCountRow struct {
+	Live      int64
+	Destroyed int64
+}
+
+func (q *Queries) DataKeysCount(ctx context.Context) (DataKeysCountRow, error) {
+	row := q.db.QueryRow(ctx, dataKeysCount)
+	var i DataKeysCountRow
+	err := row.Scan(&i.Live, &i.Destroyed)
+	return i, err
+}
+
 const dataKeysGetMany = `-- name: DataKeysGetMany :many
 SELECT data_keys.subject_id, data_keys.wrapped_key, data_keys.destroyed_at
 FROM unnest($1::uuid[]) AS wanted(id) JOIN data_keys ON data_keys.subject_id = wanted.id
@@ -84,4 +117,71 @@ type DataKeysInsertManyParams struct {
 	SubjectID  string
 	WrappedKey []byte
 	CreatedAt  time.Time
+}
+
+const dataKeysLivePage = `-- name: DataKeysLivePage :many
+SELECT subject_id, wrapped_key FROM data_keys
+WHERE destroyed_at IS NULL AND ($1::uuid IS NULL OR subject_id > $1::uuid)
+ORDER BY subject_id
+LIMIT $2
+`
+
+type DataKeysLivePageParams struct {
+	After    *string
+	RowLimit int32
+}
+
+type DataKeysLivePageRow struct {
+	SubjectID  string
+	WrappedKey []byte
+}
+
+func (q *Queries) DataKeysLivePage(ctx context.Context, arg DataKeysLivePageParams) ([]DataKeysLivePageRow, error) {
+	rows, err := q.db.Query(ctx, dataKeysLivePage, arg.After, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DataKeysLivePageRow{}
+	for rows.Next() {
+		var i DataKeysLivePageRow
+		if err := rows.Scan(&i.SubjectID, &i.WrappedKey); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const dataKeysLock = `-- name: DataKeysLock :exec
+LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE
+`
+
+// A rotation rewraps every live key in one transaction: no key may be
+// created, nor destroyed (a rewrap would bring it back), meanwhile.
+func (q *Queries) DataKeysLock(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, dataKeysLock)
+	return err
+}
+
+const dataKeysRewrap = `-- name: DataKeysRewrap :execrows
+UPDATE data_keys SET wrapped_key = r.wrapped_key
+FROM (SELECT unnest($1::uuid[]) AS subject_id, unnest($2::bytea[]) AS wrapped_key) AS r
+WHERE data_keys.subject_id = r.subject_id AND data_keys.destroyed_at IS NULL
+`
+
+type DataKeysRewrapParams struct {
+	SubjectIds  []string
+	WrappedKeys [][]byte
+}
+
+func (q *Queries) DataKeysRewrap(ctx context.Context, arg DataKeysRewrapParams) (int64, error) {
+	result, err := q.db.Exec(ctx, dataKeysRewrap, arg.SubjectIds, arg.WrappedKeys)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

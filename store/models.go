@@ -324,6 +324,13 @@ type LegalStep struct {
 	RecordedAt    time.Time
 }
 
+type MasterKey struct {
+	ID              int16
+	Fingerprint     string
+	WrappedClaimKey []byte
+	AdoptedAt       time.Time
+}
+
 type MfaChallenge struct {
 	TokenHash []byte
 	AccountID string

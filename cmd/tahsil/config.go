@@ -38,6 +38,13 @@ type config struct {
 	// allowed to call the API. Both empty by default.
 	TrustedProxies []string
 	CORSOrigins    []string
+	// MasterKeyFrom names where MasterKey came from, for messages; empty
+	// when there is none and the key is the data directory's file.
+	MasterKeyFrom string
+	// NewMasterKey is the key `tahsil keys rotate` puts in place, when
+	// given (TAHSIL_NEW_MASTER_KEY[_FILE]) rather than generated.
+	NewMasterKey     string
+	NewMasterKeyFrom string
 }
 
 var allComponents = []string{"api", "decider", "projections"}
@@ -55,6 +62,18 @@ func env(name string) (string, error) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	return "", nil
+}
+
+// secretOrigin names where env(name) found its value, so that a message
+// about a key points at the right place: NAME, or NAME_FILE and its path.
+func secretOrigin(name string) string {
+	if os.Getenv(name) != "" {
+		return name
+	}
+	if path := os.Getenv(name + "_FILE"); path != "" {
+		return name + "_FILE (" + path + ")"
+	}
+	return ""
 }
 
 func envOr(name, def string) string {
@@ -88,6 +107,11 @@ func loadConfig() (config, error) {
 	if c.MasterKey, err = env("TAHSIL_MASTER_KEY"); err != nil {
 		errs = append(errs, err)
 	}
+	c.MasterKeyFrom = secretOrigin("TAHSIL_MASTER_KEY")
+	if c.NewMasterKey, err = env("TAHSIL_NEW_MASTER_KEY"); err != nil {
+		errs = append(errs, err)
+	}
+	c.NewMasterKeyFrom = secretOrigin("TAHSIL_NEW_MASTER_KEY")
 	p, err := strconv.Atoi(envOr("TAHSIL_PARTITIONS", "6"))
 	if err != nil || p < 1 || p > 1000 {
 		errs = append(errs, errors.New("TAHSIL_PARTITIONS must be an integer from 1 to 1000"))

@@ -127,13 +127,9 @@ func importDebts(ctx context.Context, cfg config, log *slog.Logger, args []strin
 		_ = progress.Run(pctx) // returns when pctx ends
 	}()
 	defer func() { cancel(); <-done }()
-	claimKey, err := c.in.claimKey()
-	if err != nil {
-		return err
-	}
 	im, err := api.NewImporter(api.ImporterConfig{
 		Pool: c.in.pool, Bus: c.bus, Progress: progress, Registry: c.in.registry, Sealer: c.in.sealer,
-		Keys: c.in.keys, ClaimKey: claimKey, Logger: log,
+		Keys: c.in.keys, ClaimKey: c.in.master.ClaimKey, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,18 +23,22 @@ import (
 	"github.com/adc-dz/tahsil/events"
 	"github.com/adc-dz/tahsil/keyring"
 	"github.com/adc-dz/tahsil/migrations"
+	"github.com/adc-dz/tahsil/store"
 )
 
 // infra is what every subcommand that touches data needs: the Kafka
 // brokers, a migrated database, and the keys. With no addresses
 // configured it starts the embedded broker and PostgreSQL.
 type infra struct {
-	brokers   []string
-	pool      *pgxpool.Pool
-	masterKey []byte
-	keys      *keyring.Keyring
-	sealer    *events.Sealer
-	registry  *events.Registry
+	brokers  []string
+	pool     *pgxpool.Pool
+	master   keyring.Master
+	keys     *keyring.Keyring
+	sealer   *events.Sealer
+	registry *events.Registry
+	// keyLock is the connection that holds the master-key lock: shared
+	// while the process uses the key, exclusive during a rotation.
+	keyLock *pgx.Conn
 
 	kafka    *embedded.Kafka
 	postgres *embedded.Postgres
@@ -65,6 +67,9 @@ const (
 type infraNeeds struct {
 	kafka bool // the brokers and topics, not only the database
 	share share
+	// rotation leaves the master key to the caller, `keys rotate`, which
+	// takes the master-key lock exclusively instead of shared.
+	rotation bool
 }
 
 // openInfra starts or connects to Kafka and PostgreSQL.
@@ -111,19 +116,18 @@ func openInfra(ctx context.Context, cfg config, log *slog.Logger, needs infraNee
 	if pcfg.MaxConns < 32 {
 		pcfg.MaxConns = 32
 	}
+	pcfg.ConnConfig.RuntimeParams["application_name"] = sessionName(needs.rotation)
 	if in.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	if err := migrate(ctx, in.pool, log); err != nil {
 		return nil, err
 	}
-	if in.masterKey, err = keyring.LoadMasterKey(cfg.MasterKey, cfg.DataDir); err != nil {
-		return nil, err
+	if !needs.rotation {
+		if err := in.openKeys(ctx, cfg); err != nil {
+			return nil, err
+		}
 	}
-	if in.keys, err = keyring.New(in.pool, in.masterKey, 200_000); err != nil {
-		return nil, err
-	}
-	in.sealer = events.NewSealer(in.keys)
 
 	if needs.kafka {
 		in.brokers = cfg.KafkaBrokers
@@ -257,14 +261,92 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return nil
 }
 
-// claimKey derives the key of unique-value digests from the master key, so
-// the claims table never holds a NIN or NIF a dictionary could reverse.
-func (in *infra) claimKey() ([]byte, error) {
-	return hkdf.Key(sha256.New, in.masterKey, nil, "tahsil unique claims v1", 32)
+// openKeys opens the master key under the master-key lock, held shared
+// for as long as the process runs: a rotation waits for the process to
+// end, and a process started during a rotation waits for its end, then
+// checks its key against the new fingerprint.
+func (in *infra) openKeys(ctx context.Context, cfg config) error {
+	var err error
+	if in.keyLock, err = pgxConnect(ctx, in); err != nil {
+		return err
+	}
+	q := store.New(in.keyLock)
+	ok, err := q.MasterKeyUseTryShared(ctx)
+	if err != nil {
+		return fmt.Errorf("master key lock: %w", err)
+	}
+	if !ok {
+		in.log.Info("waiting for a master key rotation to finish")
+		if err := q.MasterKeyUseShared(ctx); err != nil {
+			return fmt.Errorf("master key lock: %w", err)
+		}
+	}
+	if in.master, err = keyring.OpenMaster(ctx, in.pool, masterSource(cfg), time.Now(), in.log); err != nil {
+		return err
+	}
+	if in.keys, err = keyring.New(in.pool, in.master.Key, 200_000); err != nil {
+		return err
+	}
+	in.sealer = events.NewSealer(in.keys)
+	return nil
+}
+
+// pgxConnect opens a connection of its own, outside the pool, whose
+// session (and session locks) lasts until it is closed.
+func pgxConnect(ctx context.Context, in *infra) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, in.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return conn, nil
+}
+
+func masterSource(cfg config) keyring.MasterSource {
+	return keyring.MasterSource{Encoded: cfg.MasterKey, Name: cfg.MasterKeyFrom, DataDir: cfg.DataDir}
+}
+
+// sessionName names this process's PostgreSQL sessions, so that `keys
+// rotate` can say which processes still use the master key, and where.
+// PostgreSQL keeps 63 bytes of it.
+func sessionName(rotation bool) string {
+	host, _ := os.Hostname()
+	what := "tahsil"
+	if rotation {
+		what = "tahsil keys rotate"
+	}
+	name := fmt.Sprintf("%s pid %d on %s", what, os.Getpid(), host)
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// closeKeyLock ends the session that holds the master-key lock. The server
+// ends it a moment after the client has gone, and an embedded PostgreSQL
+// stopped within that moment logs a FATAL for it: the end is awaited,
+// briefly.
+func (in *infra) closeKeyLock() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pid := int32(in.keyLock.PgConn().PID())
+	in.keyLock.Close(ctx) //nolint:errcheck // the session ends with the connection either way
+	if in.postgres == nil || in.pool == nil {
+		return
+	}
+	q := store.New(in.pool)
+	for range 100 {
+		if ended, err := q.MasterKeyLockSessionEnded(ctx, pid); err != nil || ended {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // close stops what openInfra started, in reverse order.
 func (in *infra) close() {
+	if in.keyLock != nil {
+		in.closeKeyLock()
+	}
 	if in.pool != nil {
 		in.pool.Close()
 	}

@@ -10,6 +10,9 @@
 //	tahsil users list                list the accounts
 //	tahsil import debts --creditor ID [--dry-run] FILE
 //	                                 import a creditor's debts from a CSV file
+//	tahsil keys fingerprint          the master key's fingerprint
+//	tahsil keys rotate [--new-key-file PATH | --print-new-key]
+//	                                 rewrap the data keys under a new master key
 //	tahsil demo                      load demo data and accounts into a running server
 //	tahsil health                    exit 0 when the server at TAHSIL_URL is ready
 //	tahsil version
@@ -43,6 +46,10 @@ commands:
   import debts --creditor ID [--dry-run] FILE
                                          import a creditor's debts from a CSV UTF-8 file, with a
                                          progress bar; a re-run creates nothing twice
+  keys fingerprint                       print the master key's fingerprint
+  keys rotate [--new-key-file PATH | --print-new-key]
+                                         rewrap every data key under a new master key, on a
+                                         stopped system (see docs/OPERATIONS.md)
   demo                                   load the demo data and accounts into the server at TAHSIL_URL
   health                                 exit 0 when the server at TAHSIL_URL is ready
   version                                print the version
@@ -86,6 +93,8 @@ func run(ctx context.Context, args []string) error {
 		return usersCommand(ctx, cfg, log, args[1:])
 	case "import":
 		return importCommand(ctx, cfg, log, args[1:])
+	case "keys":
+		return keysCommand(ctx, cfg, log, args[1:])
 	case "health":
 		return health(ctx, cfg.URL)
 	case "version":

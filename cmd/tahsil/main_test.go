@@ -31,8 +31,8 @@ import (
 // whose TOTP secret it prints. The system keeps what it was told across a
 // clean stop and a restart (kfake and PostgreSQL both persist under the
 // data directory), a second --demo creates nothing, `users create` also
-// works beside a running server, and `tahsil projections rebuild` on the
-// stopped system leaves the same answers.
+// works beside a running server, and `tahsil keys rotate` then `tahsil
+// projections rebuild` on the stopped system leave the same answers.
 func TestBinaryEmbeddedDefault(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "tahsil")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -128,7 +128,28 @@ func TestBinaryEmbeddedDefault(t *testing.T) {
 		t.Fatalf("users list beside a running server: %v\n%s", err, out)
 	}
 	before := admin.get(t, base+"/api/v1/debtors?limit=200")
+	// The master key is rotated on a stopped system only.
+	if out, err := tahsil(t, bin, env, "", "keys", "rotate"); err == nil || !strings.Contains(out, "stop it first") {
+		t.Fatalf("keys rotate beside a running server: %v\n%s", err, out)
+	}
 	srv.stop(t)
+
+	// Rotation: the rebuild and the restart below open every sealed part
+	// and TOTP secret through the rewrapped data keys, and the NIN claims
+	// still refuse a duplicate (the claim key survives the rotation).
+	oldKey, _ := os.ReadFile(filepath.Join(dataDir, "master.key"))
+	oldFP := fingerprint(t, bin, env)
+	out, err = tahsil(t, bin, env, "", "keys", "rotate")
+	if err != nil || !strings.Contains(out, "Master key rotated") || !strings.Contains(out, "old fingerprint  "+oldFP) {
+		t.Fatalf("keys rotate: %v\n%s", err, out)
+	}
+	newKey, _ := os.ReadFile(filepath.Join(dataDir, "master.key"))
+	if newFP := fingerprint(t, bin, env); bytes.Equal(newKey, oldKey) || newFP == oldFP || !strings.Contains(out, "new fingerprint  "+newFP) {
+		t.Fatalf("after keys rotate the key file holds %s (was %s):\n%s", newFP, oldFP, out)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "master.key.new")); err == nil {
+		t.Fatal("master.key.new is left after a rotation")
+	}
 
 	out, err = tahsil(t, bin, env, "", "projections", "rebuild")
 	// Every projection of tahsil.events, however many there are.
@@ -147,6 +168,8 @@ func TestBinaryEmbeddedDefault(t *testing.T) {
 	if items := history["items"].([]any); len(items) != 1 {
 		t.Fatalf("history after a rebuild: %v", history)
 	}
+	admin.do(t, http.MethodPost, base+"/api/v1/debtors",
+		`{"kind":"person","full_name":"Rachid Taha","nin":"109580123456789999","wilaya":31}`, http.StatusConflict, nil)
 	// The admin made on the stopped system enrols at their first sign-in,
 	// and the demo admin signs in again with its next code.
 	first := &session{email: "amina.saidi@adc.test", password: password}
@@ -159,6 +182,19 @@ func TestBinaryEmbeddedDefault(t *testing.T) {
 		t.Fatalf("%d creditors after a rebuild, want 4", n)
 	}
 	srv.stop(t)
+}
+
+var fingerprintLine = regexp.MustCompile(`(?m)^([0-9a-f]{32})  `)
+
+// fingerprint returns the master key's fingerprint, `tahsil keys fingerprint`.
+func fingerprint(t *testing.T, bin string, env []string) string {
+	t.Helper()
+	out, err := tahsil(t, bin, env, "", "keys", "fingerprint")
+	m := fingerprintLine.FindStringSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("keys fingerprint: %v\n%s", err, out)
+	}
+	return m[1]
 }
 
 // password is the password of the accounts the test creates.

@@ -31,14 +31,21 @@ import (
 func eventProjections(in *infra) []projections.Projection {
 	personal := struct {
 		*events.Sealer
-		preloader
+		keyCache
 	}{in.sealer, in.keys}
 	return projections.ForEvents(personal)
 }
 
-type preloader interface {
+// keyCache is what the projections use of the keyring beside the sealer:
+// loading a batch's keys at once, and dropping the keys an erasure
+// destroyed (projections.Forgetter), or this process would go on opening
+// the erased person's parts from its cache.
+type keyCache interface {
 	Preload(ctx context.Context, subjects []string) error
+	Forget(subject string)
 }
+
+var _ projections.Forgetter = keyCache(nil)
 
 func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
 	withDemo := false
@@ -127,10 +134,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		}
 		defer bus.Close()
 		g.Go(func() error { return bus.Run(gctx) })
-		claimKey, err := in.claimKey()
-		if err != nil {
-			return err
-		}
 		ids, err := identity.New(identity.Config{Pool: in.pool, Sealer: in.sealer, Keys: in.keys})
 		if err != nil {
 			return err
@@ -151,7 +154,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		}
 		server, err = api.New(api.Config{
 			Pool: in.pool, Bus: bus, Progress: progress, Registry: in.registry, Sealer: in.sealer, Keys: in.keys,
-			ClaimKey: claimKey, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Logger: log,
+			ClaimKey: in.master.ClaimKey, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Logger: log,
 			ProjectionWait: time.Duration(cfg.ProjectionWaitSecs) * time.Second,
 			Ready:          readiness(runners),
 			AllowedHosts:   cfg.AllowedHosts,
