@@ -86,6 +86,7 @@ const (
 	demoStateFile   = "demo.json"
 	demoCreditorIdx = 0
 	demoDebtorIdx   = 1
+	demoAgentIdx    = 1 // in demoAccounts
 )
 
 type demoAccount struct {
@@ -100,8 +101,12 @@ type demoState struct {
 	AdminSecret string `json:"admin_totp_secret"`
 	CreditorID  string `json:"creditor_id,omitempty"`
 	DebtorID    string `json:"debtor_id,omitempty"`
-	// Loaded is set once the records and the accounts are all there: a
-	// later run then signs in no more and creates nothing.
+	// AsOf is the day (in Algiers) the case files' past dates count back
+	// from, fixed by the first load: a load resumed on a later day sends
+	// the same bodies, which its Idempotency-Keys require.
+	AsOf string `json:"as_of,omitempty"`
+	// Loaded is set once the records, the accounts and the case files are
+	// all there: a later run then signs in no more and creates nothing.
 	Loaded bool `json:"loaded"`
 }
 
@@ -115,8 +120,10 @@ type demoLogins struct {
 // admin of any installation is created (a command on the bus, as `tahsil
 // users create` does), signs in as that admin through the API (password,
 // then TOTP enrolment and activation with a code it computes), posts the
-// demo creditors and debtors through the API, and creates the other demo
-// accounts. Every step is idempotent: a second run creates nothing.
+// demo creditors and debtors through the API, creates the other demo
+// accounts, then opens and works the demo case files (demo_cases.go).
+// Every step is idempotent: a second run creates nothing, and a run
+// resumed after a crash ends with the same data.
 type demoLoader struct {
 	base    string // the running API
 	ids     *identity.Service
@@ -125,14 +132,22 @@ type demoLoader struct {
 	dataDir string
 	log     *slog.Logger
 
+	// client and now default to an http.Client and time.Now; a test sets
+	// its own.
 	client *http.Client
+	now    func() time.Time
 	token  string
 }
 
 func (d *demoLoader) statePath() string { return filepath.Join(d.dataDir, demoStateFile) }
 
 func (d *demoLoader) load(ctx context.Context) (demoLogins, error) {
-	d.client = &http.Client{Timeout: 30 * time.Second}
+	if d.client == nil {
+		d.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
 	if err := d.waitReady(ctx); err != nil {
 		return demoLogins{}, err
 	}
@@ -160,24 +175,28 @@ func (d *demoLoader) load(ctx context.Context) (demoLogins, error) {
 		return demoLogins{}, fmt.Errorf("demo admin sign-in: %w", err)
 	}
 	defer d.signOut()
+	if st.AsOf == "" {
+		st.AsOf = collection.DateIn(d.now(), algiers()).String()
+		if err := writeDemoState(d.statePath(), st); err != nil {
+			return demoLogins{}, err
+		}
+	}
+	var parties demoParties
 	for i, c := range demoCreditors {
 		id, err := d.create(ctx, "/api/v1/creditors", fmt.Sprintf("demo-creditor-%d", i+1), c)
 		if err != nil {
 			return demoLogins{}, err
 		}
-		if i == demoCreditorIdx {
-			st.CreditorID = id
-		}
+		parties.creditors = append(parties.creditors, id)
 	}
 	for i, c := range demoDebtors {
 		id, err := d.create(ctx, "/api/v1/debtors", fmt.Sprintf("demo-debtor-%d", i+1), c)
 		if err != nil {
 			return demoLogins{}, err
 		}
-		if i == demoDebtorIdx {
-			st.DebtorID = id
-		}
+		parties.debtors = append(parties.debtors, id)
 	}
+	st.CreditorID, st.DebtorID = parties.creditors[demoCreditorIdx], parties.debtors[demoDebtorIdx]
 	for _, a := range demoAccounts[1:] {
 		tenant := ""
 		switch a.Role {
@@ -190,12 +209,17 @@ func (d *demoLoader) load(ctx context.Context) (demoLogins, error) {
 			return demoLogins{}, fmt.Errorf("demo %s account: %w", a.Role, err)
 		}
 	}
+	// The case files come last: they are assigned to the demo agent.
+	if err := d.loadCases(ctx, st.AsOf, parties); err != nil {
+		return demoLogins{}, fmt.Errorf("demo case files: %w", err)
+	}
 	st.Loaded = true
 	if err := writeDemoState(d.statePath(), st); err != nil {
 		return demoLogins{}, err
 	}
 	logins.AdminSecret = st.AdminSecret
-	d.log.Info("demo data loaded", "creditors", len(demoCreditors), "debtors", len(demoDebtors), "accounts", len(demoAccounts))
+	d.log.Info("demo data loaded", "creditors", len(demoCreditors), "debtors", len(demoDebtors), "debts", len(demoCases),
+		"accounts", len(demoAccounts))
 	return logins, nil
 }
 
@@ -270,7 +294,7 @@ func (d *demoLoader) signIn(ctx context.Context, st *demoState) error {
 		if err := writeDemoState(d.statePath(), *st); err != nil {
 			return err
 		}
-		code, err := demoCode(ctx, en.Secret, 0, time.Now)
+		code, err := demoCode(ctx, en.Secret, 0, d.now)
 		if err != nil {
 			return err
 		}
@@ -286,7 +310,7 @@ func (d *demoLoader) signIn(ctx context.Context, st *demoState) error {
 		if err != nil {
 			return err
 		}
-		code, err := demoCode(ctx, st.AdminSecret, cred.TotpLastStep, time.Now)
+		code, err := demoCode(ctx, st.AdminSecret, cred.TotpLastStep, d.now)
 		if err != nil {
 			return err
 		}
@@ -349,29 +373,61 @@ func (d *demoLoader) signOut() {
 // key, or, after a 202, from the same request repeated once the command is
 // decided (a retry with the same key is safe).
 func (d *demoLoader) create(ctx context.Context, path, key string, body any) (string, error) {
-	for attempt := 0; ; attempt++ {
-		var out struct {
-			ID         string `json:"id"`
-			ExistingID string `json:"existing_id"`
-		}
-		status, err := d.call(ctx, http.MethodPost, path, key, body, &out)
-		switch {
-		case err != nil:
-			return "", err
-		case status == http.StatusCreated && out.ID != "":
-			return out.ID, nil
-		case status == http.StatusConflict && out.ExistingID != "":
-			return out.ExistingID, nil
-		case status == http.StatusAccepted && attempt < 120:
-			select {
-			case <-ctx.Done():
-				return "", ctx.Err()
-			case <-time.After(500 * time.Millisecond):
-			}
-			continue
-		}
-		return "", fmt.Errorf("POST %s: answered %d", path, status)
+	var out struct {
+		ID string `json:"id"`
 	}
+	status, err := d.send(ctx, http.MethodPost, path, key, body, &out)
+	var p *demoProblem
+	switch {
+	case errors.As(err, &p) && p.Status == http.StatusConflict && p.ExistingID != "":
+		return p.ExistingID, nil
+	case err != nil:
+		return "", err
+	case status == http.StatusCreated && out.ID != "":
+		return out.ID, nil
+	}
+	return "", fmt.Errorf("POST %s: answered %d", path, status)
+}
+
+// step takes one step of a case file's work. A 409 answers a step an
+// earlier run already took (the status already reached, the payment
+// reference already recorded): it is done.
+func (d *demoLoader) step(ctx context.Context, method, path, key string, body, out any) error {
+	status, err := d.send(ctx, method, path, key, body, out)
+	var p *demoProblem
+	switch {
+	case errors.As(err, &p) && p.Status == http.StatusConflict:
+		d.log.Debug("demo step already taken", "request", method+" "+path, "detail", p.Detail)
+		return nil
+	case err != nil:
+		return err
+	case status == http.StatusOK || status == http.StatusCreated:
+		return nil
+	}
+	return fmt.Errorf("%s %s: answered %d", method, path, status)
+}
+
+// send is call that waits out a 202: the command is in the log, not yet
+// decided or projected. The same request once it is answers as the first
+// would have: a keyed one replays it, an unkeyed step answers 409 (done).
+func (d *demoLoader) send(ctx context.Context, method, path, key string, body, out any) (int, error) {
+	for attempt := 0; ; attempt++ {
+		status, err := d.call(ctx, method, path, key, body, out)
+		if err != nil || status != http.StatusAccepted || attempt == 120 {
+			return status, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// get reads path into out.
+func (d *demoLoader) get(ctx context.Context, path string, out any) error {
+	_, err := d.call(ctx, http.MethodGet, path, "", nil, out)
+	return err
 }
 
 // postJSON posts body and decodes a 200 answer into out.
@@ -386,9 +442,26 @@ func (d *demoLoader) postJSON(ctx context.Context, path string, body, out any) e
 	return nil
 }
 
-// call sends one request with the session, if any, and decodes a JSON
-// answer into out. An error status comes back with the problem's detail
-// in the error.
+// demoProblem is an error answer (RFC 9457) as the loader reads it: the
+// status, the fields refused and, in a 409, the record that exists.
+type demoProblem struct {
+	Status     int    `json:"-"`
+	Title      string `json:"title"`
+	Detail     string `json:"detail"`
+	ExistingID string `json:"existing_id"`
+	Errors     []struct {
+		Field  string `json:"field"`
+		Reason string `json:"reason"`
+	} `json:"errors"`
+	request, statusText string
+}
+
+func (p *demoProblem) Error() string {
+	return fmt.Sprintf("%s: %s: %s %s", p.request, p.statusText, p.Title, p.Detail)
+}
+
+// call sends one request with the session, if any, and decodes a 200 or
+// 201 answer into out. An error status comes back as a *demoProblem.
 func (d *demoLoader) call(ctx context.Context, method, path, key string, body, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
@@ -417,15 +490,12 @@ func (d *demoLoader) call(ctx context.Context, method, path, key string, body, o
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode >= 400 && resp.StatusCode != http.StatusConflict {
-		var p struct {
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-		}
-		_ = json.Unmarshal(msg, &p)
-		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s %s", method, path, resp.Status, p.Title, p.Detail)
+	if resp.StatusCode >= 400 {
+		p := &demoProblem{Status: resp.StatusCode, request: method + " " + path, statusText: resp.Status}
+		_ = json.Unmarshal(msg, p)
+		return resp.StatusCode, p
 	}
-	if out != nil && len(msg) > 0 {
+	if out != nil && len(msg) > 0 && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated) {
 		if err := json.Unmarshal(msg, out); err != nil {
 			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
 		}
@@ -468,8 +538,11 @@ func writeDemoState(path string, st demoState) error {
 	return nil
 }
 
-// print writes the demo logins for the banner.
+// print writes what the demo holds and its logins for the banner.
 func (l demoLogins) print(w io.Writer, base string) {
+	fmt.Fprintf(w, "  Demo data: %d creditors, %d debtors and %d case files (debts) with their payments, a plan, a promise,\n"+
+		"  calls and letters. Staff see them all, the creditor and the debtor their own.\n",
+		len(demoCreditors), len(demoDebtors), len(demoCases))
 	fmt.Fprintf(w, "  Demo logins (demo data only), password %s for all:\n", demoPassword)
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
@@ -516,7 +589,7 @@ func demoCommand(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Printf("demo data: %d creditors, %d debtors and %d accounts at %s\n", len(demoCreditors), len(demoDebtors), len(demoAccounts), cfg.URL)
+	fmt.Printf("demo data loaded at %s\n", cfg.URL)
 	logins.print(os.Stdout, cfg.URL)
 	return nil
 }
