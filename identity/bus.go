@@ -13,6 +13,7 @@ import (
 
 	"github.com/adc-dz/tahsil/collection"
 	"github.com/adc-dz/tahsil/events"
+	"github.com/adc-dz/tahsil/internal/wait"
 	"github.com/adc-dz/tahsil/store"
 )
 
@@ -48,7 +49,7 @@ func BusSubmitter(bus CommandBus, reg *events.Registry, pool *pgxpool.Pool, act 
 		out, err := bus.Submit(ctx, env)
 		switch {
 		case errors.Is(err, events.ErrPending):
-			if err := poll(ctx, func() (bool, error) {
+			if err := wait.Until(ctx, func() (bool, error) {
 				row, err := q.CommandOutcomeGet(ctx, env.ID)
 				if errors.Is(err, pgx.ErrNoRows) {
 					return false, nil
@@ -76,7 +77,7 @@ func BusSubmitter(bus CommandBus, reg *events.Registry, pool *pgxpool.Pool, act 
 			}
 			return out.Rejection
 		}
-		err = poll(ctx, func() (bool, error) {
+		err = wait.Until(ctx, func() (bool, error) {
 			_, err := q.AccountGet(ctx, id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return false, nil
@@ -87,20 +88,5 @@ func BusSubmitter(bus CommandBus, reg *events.Registry, pool *pgxpool.Pool, act 
 			return fmt.Errorf("account %s was created, but the read models do not show it yet: are the projections running? %w", id, err)
 		}
 		return err
-	}
-}
-
-// poll calls done every 50 ms until it says true, fails, or ctx ends.
-func poll(ctx context.Context, done func() (bool, error)) error {
-	for {
-		ok, err := done()
-		if ok || err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }

@@ -152,18 +152,3 @@ func operator(tool string) events.Actor {
 	host, _ := os.Hostname()
 	return events.Actor{Role: "system", UserAgent: fmt.Sprintf("tahsil %s (%s@%s)", tool, who, host)}
 }
-
-// poll calls done every 50 ms until it says true, fails, or ctx ends.
-func poll(ctx context.Context, done func() (bool, error)) error {
-	for {
-		ok, err := done()
-		if ok || err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/adc-dz/tahsil/collection"
 	"github.com/adc-dz/tahsil/identity"
+	"github.com/adc-dz/tahsil/internal/wait"
 	"github.com/adc-dz/tahsil/store"
 )
 
@@ -228,7 +229,7 @@ func (d *demoLoader) load(ctx context.Context) (demoLogins, error) {
 func (d *demoLoader) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	return poll(ctx, func() (bool, error) { return health(ctx, d.base) == nil, nil })
+	return wait.Until(ctx, func() (bool, error) { return health(ctx, d.base) == nil, nil })
 }
 
 // ensureAccount creates a demo account unless its e-mail is already a
