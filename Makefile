@@ -34,7 +34,8 @@ FUZZ_TARGETS := \
 	./collection:FuzzPlanStatus:500000x \
 	./importcsv:FuzzRead:150000x \
 	./events:FuzzParseEvent:100000x \
-	./events:FuzzParseCommand:150000x
+	./events:FuzzParseCommand:150000x \
+	./blobseal:FuzzOpen:15000x
 
 # System tools, installed by scripts/deps (apt-get when root). An external
 # PostgreSQL (TAHSIL_DATABASE_URL, TAHSIL_TEST_DATABASE_URL) needs no initdb.

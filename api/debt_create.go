@@ -40,7 +40,7 @@ func (s *Server) debtCreate(c echo.Context) error {
 				collection.FieldError{Field: "creditor_id", Reason: "must be your own creditor id, or left out"})
 		}
 	}
-	cmd, err := in.Validate()
+	cmd, text, err := in.Validate()
 	if err != nil {
 		return err
 	}
@@ -64,6 +64,9 @@ func (s *Server) debtCreate(c echo.Context) error {
 			s.forgetKey(ctx, idem)
 		}
 	}()
+	if cmd.Personal, err = s.sealDebtText(ctx, cmd.DebtorID, text); err != nil {
+		return err
+	}
 	id := idem.aggregateID
 	extKey := cmd.CreditorID + "|" + strings.ToLower(cmd.ExternalRef)
 	holder, err := s.claim(ctx, "debt_external_ref", extKey, id, s.debtExists)

@@ -27,32 +27,34 @@ func (s *Server) today() collection.Date { return collection.DateIn(s.cfg.Now(),
 // debtView is a debt (case file) as the API shows it. Amounts are
 // centimes of DZD.
 type debtView struct {
-	ID             string    `json:"id"`
-	Ref            string    `json:"ref"`
-	CreditorID     string    `json:"creditor_id"`
-	DebtorID       string    `json:"debtor_id"`
-	ExternalRef    string    `json:"external_ref"`
-	Type           string    `json:"type"`
-	Currency       string    `json:"currency"`
-	Status         string    `json:"status"`
-	HoldReason     string    `json:"hold_reason,omitempty"`
-	Principal      int64     `json:"principal"`
-	Charges        int64     `json:"charges"`
-	Discount       int64     `json:"discount"`
-	WrittenOff     int64     `json:"written_off"`
-	Paid           int64     `json:"paid"`
-	Credit         int64     `json:"credit"`
-	Balance        int64     `json:"balance"`
-	AcknowledgedOn string    `json:"acknowledged_on,omitempty"`
-	OriginalDueOn  string    `json:"original_due_on"`
-	CurrentDueOn   string    `json:"current_due_on"`
-	DaysPastDue    int       `json:"days_past_due"`
-	AgentID        string    `json:"agent_id,omitempty"`
-	Description    string    `json:"description,omitempty"`
-	LastPaymentOn  string    `json:"last_payment_on,omitempty"`
-	Version        int64     `json:"version"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string `json:"id"`
+	Ref            string `json:"ref"`
+	CreditorID     string `json:"creditor_id"`
+	DebtorID       string `json:"debtor_id"`
+	ExternalRef    string `json:"external_ref"`
+	Type           string `json:"type"`
+	Currency       string `json:"currency"`
+	Status         string `json:"status"`
+	HoldReason     string `json:"hold_reason,omitempty"`
+	Principal      int64  `json:"principal"`
+	Charges        int64  `json:"charges"`
+	Discount       int64  `json:"discount"`
+	WrittenOff     int64  `json:"written_off"`
+	Paid           int64  `json:"paid"`
+	Credit         int64  `json:"credit"`
+	Balance        int64  `json:"balance"`
+	AcknowledgedOn string `json:"acknowledged_on,omitempty"`
+	OriginalDueOn  string `json:"original_due_on"`
+	CurrentDueOn   string `json:"current_due_on"`
+	DaysPastDue    int    `json:"days_past_due"`
+	AgentID        string `json:"agent_id,omitempty"`
+	Description    string `json:"description,omitempty"`
+	// DescriptionErased says the description was erased with the debtor.
+	DescriptionErased bool      `json:"description_erased,omitempty"`
+	LastPaymentOn     string    `json:"last_payment_on,omitempty"`
+	Version           int64     `json:"version"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 func day(t time.Time) string { return t.Format(time.DateOnly) }
@@ -81,7 +83,7 @@ func newDebtView(r store.Debt, today collection.Date) debtView {
 		Discount: r.Discount, WrittenOff: r.WrittenOff, Paid: r.Paid, Credit: r.Credit, Balance: r.Balance,
 		AcknowledgedOn: dayPtr(r.AcknowledgedOn), OriginalDueOn: day(r.OriginalDueOn), CurrentDueOn: day(r.CurrentDueOn),
 		DaysPastDue: daysPastDue(r, today), AgentID: deref(r.AgentID), Description: r.Description,
-		LastPaymentOn: dayPtr(r.LastPaymentOn), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		DescriptionErased: r.DescriptionErased, LastPaymentOn: dayPtr(r.LastPaymentOn), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/adc-dz/tahsil/collection"
+	"github.com/adc-dz/tahsil/keyring"
 	"github.com/adc-dz/tahsil/store"
 )
 
@@ -52,6 +53,9 @@ type documentView struct {
 	UploadedBy string    `json:"uploaded_by"`
 	UploadedAt time.Time `json:"uploaded_at"`
 	Href       string    `json:"href"`
+	// Erased says the debtor was erased: the name is blank, and the
+	// content answers 410.
+	Erased bool `json:"erased"`
 }
 
 func newDocumentView(d store.Document) documentView {
@@ -67,13 +71,16 @@ func documentContentHref(id string) string { return "/api/v1/documents/" + id + 
 // the content: the client's Content-Type and the file's name decide
 // nothing, and any other content is 415.
 //
-// The file is written to the blob store, under the new document's id,
-// before the command is submitted: the event only carries its metadata.
-// When the decider rejects the command (the same file already on the
-// debt: 409 with existing_id), the blob is removed. Hazard: when the
-// outcome is unknown (202, or the bus failed) the blob is kept, since the
-// command may still be applied; a blob whose command never reached the
-// log stays behind, found by comparing the store with the documents table.
+// The file is sealed under the data key of the debt's debtor and written
+// to the blob store, under the new document's id, before the command is
+// submitted: the event only carries its metadata, and its name sealed
+// under the same key. A debt whose debtor was erased takes no document
+// (409 erased). When the decider rejects the command (the same file
+// already on the debt: 409 with existing_id), the blob is removed.
+// Hazard: when the outcome is unknown (202, or the bus failed) the blob is
+// kept, since the command may still be applied; a blob whose command
+// never reached the log stays behind, found by comparing the store with
+// the documents table.
 func (s *Server) documentCreate(c echo.Context) error {
 	debtID, err := pathID(c, "debt")
 	if err != nil {
@@ -94,8 +101,21 @@ func (s *Server) documentCreate(c echo.Context) error {
 		return err
 	}
 	ctx := req.Context()
+	erased, err := s.isErased(ctx, collection.DebtorAggregate, row.DebtorID)
+	if err != nil {
+		return err
+	}
+	if erased {
+		return documentRefusedErased(row.ID)
+	}
 	docID := newID()
-	form, err := s.readDocumentForm(ctx, req.Body, params["boundary"], docID)
+	form, err := s.readDocumentForm(ctx, req.Body, params["boundary"], documentBlob{key: docID, debt: row})
+	if err == nil {
+		form.sealedName, err = s.sealDocumentName(ctx, row, form.name)
+		if errors.Is(err, keyring.ErrErased) {
+			err = documentRefusedErased(row.ID)
+		}
+	}
 	if err != nil {
 		if form.stored {
 			s.deleteBlob(ctx, docID)
@@ -103,8 +123,8 @@ func (s *Server) documentCreate(c echo.Context) error {
 		return err
 	}
 	cmd := collection.AttachDocument{
-		ID: row.ID, DocumentID: docID, Name: form.name, MediaType: form.mediaType, Size: form.size, SHA256: form.sha256,
-		Kind: form.kind, By: principalOf(c).AccountID,
+		ID: row.ID, DocumentID: docID, MediaType: form.mediaType, Size: form.size, SHA256: form.sha256,
+		Kind: form.kind, By: principalOf(c).AccountID, Personal: form.sealedName,
 	}
 	commandID := newID()
 	res, err := s.submit(c, commandID, collection.AnyVersion, cmd, row.ID)
@@ -125,8 +145,12 @@ func (s *Server) documentCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	views, err := s.documentViews(ctx, row, []store.Document{d})
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set(echo.HeaderLocation, documentContentHref(docID))
-	return c.JSON(http.StatusCreated, newDocumentView(d))
+	return c.JSON(http.StatusCreated, views[0])
 }
 
 // duplicateDocument answers the upload of a file the debt already has:
@@ -149,21 +173,29 @@ func (s *Server) deleteBlob(ctx context.Context, key string) {
 }
 
 // documentForm is what an upload's form held; stored says the file is in
-// the blob store.
+// the blob store. size and sha256 are the clear content's.
 type documentForm struct {
-	stored    bool
-	name      string
-	mediaType string
-	size      int64
-	sha256    string
-	kind      string
+	stored     bool
+	name       string
+	sealedName collection.Sealed
+	mediaType  string
+	size       int64
+	sha256     string
+	kind       string
+}
+
+// documentBlob is where a document's file goes: its key in the blob store,
+// and the debt whose debtor's data key seals it.
+type documentBlob struct {
+	key  string
+	debt store.Debt
 }
 
 // readDocumentForm reads the fields file and kind, refusing any other and a
 // second file. The file is sniffed from its first bytes (415 unless a PDF,
-// JPEG or PNG), then streamed to the blob store under key (413 beyond
+// JPEG or PNG), then sealed and streamed to the blob store (413 beyond
 // collection.MaxDocumentBytes).
-func (s *Server) readDocumentForm(ctx context.Context, body io.Reader, boundary, key string) (documentForm, error) {
+func (s *Server) readDocumentForm(ctx context.Context, body io.Reader, boundary string, blob documentBlob) (documentForm, error) {
 	f := documentForm{kind: collection.DocumentKindOther}
 	hasKind := false
 	mr := multipart.NewReader(body, boundary)
@@ -196,7 +228,7 @@ func (s *Server) readDocumentForm(ctx context.Context, body io.Reader, boundary,
 			if f.stored {
 				return f, invalidRequest("send one file per document", collection.FieldError{Field: "file", Reason: "given twice"})
 			}
-			if err := s.storeDocumentFile(ctx, part, key, &f); err != nil {
+			if err := s.storeDocumentFile(ctx, part, blob, &f); err != nil {
 				return f, err
 			}
 		default:
@@ -210,8 +242,9 @@ func (s *Server) readDocumentForm(ctx context.Context, body io.Reader, boundary,
 	return f, nil
 }
 
-// storeDocumentFile sniffs the file part and streams it to the blob store.
-func (s *Server) storeDocumentFile(ctx context.Context, part *multipart.Part, key string, f *documentForm) error {
+// storeDocumentFile sniffs the file part and streams it, sealed, to the
+// blob store.
+func (s *Server) storeDocumentFile(ctx context.Context, part *multipart.Part, blob documentBlob, f *documentForm) error {
 	br := bufio.NewReaderSize(clientReader{part}, sniffLen)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -225,7 +258,7 @@ func (s *Server) storeDocumentFile(ctx context.Context, part *multipart.Part, ke
 				", not application/pdf, image/jpeg or image/png"})
 	}
 	f.name = documentName(part.FileName(), f.mediaType)
-	size, sum, err := s.cfg.Blobs.Put(ctx, key, &capReader{r: br, left: collection.MaxDocumentBytes})
+	size, sum, err := s.docs.Put(ctx, blob.key, blob.debt.DebtorID, &capReader{r: br, left: collection.MaxDocumentBytes})
 	var ce clientReadError
 	switch {
 	case errors.Is(err, errDocumentTooLarge):
@@ -234,8 +267,10 @@ func (s *Server) storeDocumentFile(ctx context.Context, part *multipart.Part, ke
 		return documentFormProblem(ce.err)
 	case errors.Is(err, context.Canceled):
 		return badRequest("the upload was interrupted")
+	case errors.Is(err, keyring.ErrErased): // erased since the read model was read
+		return documentRefusedErased(blob.debt.ID)
 	case err != nil:
-		return fmt.Errorf("store document %s: %w", key, err)
+		return fmt.Errorf("store document %s: %w", blob.key, err)
 	}
 	f.stored, f.size, f.sha256 = true, size, sum
 	return nil
@@ -353,28 +388,31 @@ func (s *Server) documentList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.debtRow(c, debtID); err != nil {
-		return err
-	}
-	rows, err := s.q.DocumentsOfDebt(c.Request().Context(), debtID)
+	debt, err := s.debtRow(c, debtID)
 	if err != nil {
 		return err
 	}
-	body := listBody[documentView]{Items: make([]documentView, 0, len(rows))}
-	for _, r := range rows {
-		body.Items = append(body.Items, newDocumentView(r))
+	ctx := c.Request().Context()
+	rows, err := s.q.DocumentsOfDebt(ctx, debtID)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, body)
+	views, err := s.documentViews(ctx, debt, rows)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody[documentView]{Items: views})
 }
 
 // documentContent is GET /api/v1/documents/:id/content: the file, for
-// whoever may see its debt (another tenant's document is not found). The
-// stored blob is read once to check its size and SHA-256 against the
-// recorded ones before a byte is sent, so a damaged file is a 500 (and
-// logged), never served as if it were the original; it is then streamed
-// with its recorded media type, as an attachment, not to be sniffed or
-// cached. Repr-Digest (RFC 9530) carries the SHA-256 for the client to
-// check.
+// whoever may see its debt (another tenant's document is not found), or
+// 410 once the debtor is erased. The stored blob is opened (a sealed one
+// is authenticated segment by segment) and read once to check its size
+// and SHA-256 against the recorded ones before a byte is sent, so a
+// damaged file is a 500 (and logged), never served as if it were the
+// original; it is then streamed with its recorded media type, as an
+// attachment, not to be sniffed or cached. Repr-Digest (RFC 9530) carries
+// the SHA-256 for the client to check.
 func (s *Server) documentContent(c echo.Context) error {
 	id, err := pathID(c, "document")
 	if err != nil {
@@ -388,26 +426,35 @@ func (s *Server) documentContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.debtRow(c, d.DebtID); err != nil {
+	debt, err := s.debtRow(c, d.DebtID)
+	if err != nil {
 		var p *Problem
 		if errors.As(err, &p) && p.Status == http.StatusNotFound {
 			return notFound("document", id)
 		}
 		return err
 	}
-	if err := s.verifyBlob(ctx, d); err != nil {
+	views, err := s.documentViews(ctx, debt, []store.Document{d})
+	if err != nil {
 		return err
 	}
-	rc, err := s.cfg.Blobs.Open(ctx, d.ID)
+	view := views[0]
+	if view.Erased {
+		return documentGone(d.ID)
+	}
+	if err := s.verifyBlob(ctx, debt, d); err != nil {
+		return err
+	}
+	rc, err := s.openBlob(ctx, debt, d)
 	if err != nil {
-		return fmt.Errorf("document %s: %w", d.ID, err)
+		return err
 	}
 	defer rc.Close()
 	sum, _ := hex.DecodeString(d.Sha256)
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, d.MediaType)
 	h.Set(echo.HeaderContentLength, strconv.FormatInt(d.Size, 10))
-	h.Set(echo.HeaderContentDisposition, contentDisposition(downloadName(d.Name, d.MediaType)))
+	h.Set(echo.HeaderContentDisposition, contentDisposition(downloadName(view.Name, d.MediaType)))
 	h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	h.Set("Cache-Control", "private, no-store")
 	c.Response().WriteHeader(http.StatusOK)
@@ -419,12 +466,26 @@ func (s *Server) documentContent(c echo.Context) error {
 	return nil
 }
 
-// verifyBlob reads a document's blob through and compares its size and
-// SHA-256 with the recorded ones.
-func (s *Server) verifyBlob(ctx context.Context, d store.Document) error {
-	rc, err := s.cfg.Blobs.Open(ctx, d.ID)
+// openBlob opens a document's blob, sealed under its debtor's data key or
+// (written before sealing) in clear.
+func (s *Server) openBlob(ctx context.Context, debt store.Debt, d store.Document) (io.ReadCloser, error) {
+	rc, err := s.docs.Open(ctx, d.ID, debt.DebtorID)
+	if errors.Is(err, keyring.ErrErased) { // erased since the read model was read
+		return nil, documentGone(d.ID)
+	}
 	if err != nil {
-		return fmt.Errorf("document %s: %w", d.ID, err)
+		return nil, fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	return rc, nil
+}
+
+// verifyBlob reads a document's blob through and compares its size and
+// SHA-256 with the recorded ones (a sealed blob that does not open fails
+// the read).
+func (s *Server) verifyBlob(ctx context.Context, debt store.Debt, d store.Document) error {
+	rc, err := s.openBlob(ctx, debt, d)
+	if err != nil {
+		return err
 	}
 	defer rc.Close()
 	h := sha256.New()

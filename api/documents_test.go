@@ -37,6 +37,7 @@ type documentBody struct {
 	UploadedBy string    `json:"uploaded_by"`
 	UploadedAt time.Time `json:"uploaded_at"`
 	Href       string    `json:"href"`
+	Erased     bool      `json:"erased"`
 }
 
 // minimalPDF is a one-page PDF written by hand.
@@ -203,30 +204,28 @@ func TestDocuments(t *testing.T) {
 			invoice.UploadedBy != creditor.user.ID {
 			t.Errorf("JPEG: %+v", invoice)
 		}
-		// The event holds the metadata only.
+		// The event holds the metadata, and the name sealed under the
+		// debtor's key, which the history opens.
 		r = c.get("/api/v1/debts/" + d.ID + "/history")
 		want(t, r, http.StatusOK)
 		var h page[struct {
-			Type string         `json:"type"`
-			Data map[string]any `json:"data"`
+			Type     string         `json:"type"`
+			Data     map[string]any `json:"data"`
+			Personal map[string]any `json:"personal"`
 		}]
 		r.decode(t, &h)
-		n := 0
+		var names []any
 		for _, e := range h.Items {
 			if e.Type != "debt.document_attached" {
 				continue
 			}
-			n++
-			var keys []string
-			for k := range e.Data {
-				keys = append(keys, k)
-			}
-			if len(keys) != 8 || e.Data["sha256"] == "" || e.Data["document_id"] == nil {
+			names = append(names, e.Personal["name"])
+			if _, clear := e.Data["name"]; clear || len(e.Data) != 7 || e.Data["sha256"] == "" || e.Data["document_id"] == nil {
 				t.Errorf("document_attached data %v", e.Data)
 			}
 		}
-		if n != 3 {
-			t.Errorf("%d document_attached events, want 3", n)
+		if want := []any{contract.Name, scan.Name, invoice.Name}; fmt.Sprint(names) != fmt.Sprint(want) {
+			t.Errorf("document_attached names %v, want %v", names, want)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -48,7 +49,12 @@ func (s *Server) history(c echo.Context, agg collection.AggregateType, exists fu
 			return notFound(string(agg), id)
 		}
 	}
-	if err := s.forgetIfErased(ctx, agg, id); err != nil {
+	owner, subject, err := s.keyOwner(ctx, agg, id)
+	if err != nil {
+		return err
+	}
+	erased, err := s.isErased(ctx, owner, subject)
+	if err != nil {
 		return err
 	}
 	out := listBody[historyEntry]{Items: make([]historyEntry, 0, len(rows))}
@@ -60,7 +66,7 @@ func (s *Server) history(c echo.Context, agg collection.AggregateType, exists fu
 		}
 		if len(r.Personal) > 0 {
 			var p map[string]any
-			err := s.cfg.Sealer.Open(ctx, r.AggregateID, r.Personal, &p)
+			err := s.cfg.Sealer.Open(ctx, subject, r.Personal, &p)
 			switch {
 			case errors.Is(err, keyring.ErrErased):
 				e.Erased = true
@@ -70,18 +76,39 @@ func (s *Server) history(c echo.Context, agg collection.AggregateType, exists fu
 				e.Personal = p
 			}
 		}
+		if erased && agg == collection.DebtAggregate {
+			if err := s.hideClearText(&e, r); err != nil {
+				return err
+			}
+		}
 		out.Items = append(out.Items, e)
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// forgetIfErased drops an erased person's key from this process's cache
-// before their parts are opened. The projections destroy the key and mark
-// the row erased in one transaction, and forget it in their own process
-// after the commit; an API replica elsewhere may still cache it, and would
-// go on opening the person's parts. The read model is what every replica
-// shares: once it says erased, the key is gone from the database too.
-func (s *Server) forgetIfErased(ctx context.Context, agg collection.AggregateType, id string) error {
+// keyOwner names whose data key seals an aggregate's personal parts: a
+// party's own; for a debt, its debtor's (the names of its documents, the
+// texts about the debtor).
+func (s *Server) keyOwner(ctx context.Context, agg collection.AggregateType, id string) (collection.AggregateType, string, error) {
+	if agg != collection.DebtAggregate {
+		return agg, id, nil
+	}
+	row, err := s.q.DebtGet(ctx, store.DebtGetParams{ID: id})
+	if err != nil {
+		return "", "", fmt.Errorf("the debtor of debt %s: %w", id, err)
+	}
+	return collection.DebtorAggregate, row.DebtorID, nil
+}
+
+// isErased tells whether a party was erased, and then drops its key from
+// this process's cache before anything of theirs is opened. The
+// projections destroy the key and mark the row erased in one transaction,
+// and forget it in their own process after the commit; an API replica
+// elsewhere may still cache it, and would go on opening the person's
+// parts. The read model is what every replica shares: once it says
+// erased, the key is gone from the database too. Another aggregate type,
+// or a party not (yet) in the read model, is not erased.
+func (s *Server) isErased(ctx context.Context, agg collection.AggregateType, id string) (bool, error) {
 	var (
 		erased bool
 		err    error
@@ -97,12 +124,12 @@ func (s *Server) forgetIfErased(ctx context.Context, agg collection.AggregateTyp
 		erased = row.Erased
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
+		return false, err
 	}
 	if erased {
 		s.cfg.Keys.Forget(id)
 	}
-	return nil
+	return erased, nil
 }
 
 // creditorHistory: GET /api/v1/creditors/:id/history.

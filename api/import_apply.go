@@ -258,6 +258,17 @@ func (r *importRun) openDebt(ctx, rowCtx context.Context, row *importRow) {
 	}
 	cmd := row.cmd
 	cmd.ID, cmd.Ref, cmd.DebtorID, cmd.By = row.id, row.ref, debtorID, r.p.req.By
+	var err error
+	if cmd.Personal, err = r.s.sealDebtText(rowCtx, debtorID, row.text); err != nil {
+		r.release(rowCtx, row.claims)
+		var p *Problem
+		if !errors.As(err, &p) {
+			r.im.cfg.Logger.Error("debt import: seal description", "import", r.p.ID, "line", row.line, "err", err)
+			p = &Problem{Detail: "the description could not be sealed (an internal error, logged): import the file again in a few minutes"}
+		}
+		r.failRow(ImportError{Line: row.line, Reason: p.Detail})
+		return
+	}
 	out, err := r.decide(rowCtx, cmd, row.id)
 	switch {
 	case errors.Is(err, events.ErrPending):

@@ -70,7 +70,7 @@ func (r *importRun) plan(ctx context.Context) ([]*importRow, error) {
 		if typ == "" {
 			typ = collection.DebtTypeOther
 		}
-		cmd, err := collection.DebtInput{
+		cmd, text, err := collection.DebtInput{
 			// The debtor is resolved below; the creditor's id stands in
 			// for it so that the rest is validated now.
 			CreditorID: r.creditor, DebtorID: r.creditor,
@@ -88,7 +88,7 @@ func (r *importRun) plan(ctx context.Context) ([]*importRow, error) {
 			continue
 		}
 		seen[key] = row.Line
-		cands = append(cands, &importRow{line: row.Line, rec: rec, cmd: cmd, extKey: key})
+		cands = append(cands, &importRow{line: row.Line, rec: rec, cmd: cmd, text: text, extKey: key})
 	}
 
 	// Debts that exist: their rows are unchanged.

@@ -497,6 +497,7 @@ type importRow struct {
 	line   int
 	rec    *importcsv.Record
 	cmd    collection.OpenDebt
+	text   collection.DebtPersonal // sealed under the debtor's key once the debtor is known
 	extKey string
 	// The debtor: an existing one, or one the import registers.
 	debtorID string

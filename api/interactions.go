@@ -45,33 +45,39 @@ type followUpRequest struct {
 }
 
 // taskRef is the task an interaction created, as its interaction shows it.
+// TitleErased says its title was erased with its debtor.
 type taskRef struct {
-	ID       string    `json:"id"`
-	Title    string    `json:"title"`
-	Due      time.Time `json:"due"`
-	Assignee string    `json:"assignee"`
-	Status   string    `json:"status"`
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	TitleErased bool      `json:"title_erased,omitempty"`
+	Due         time.Time `json:"due"`
+	Assignee    string    `json:"assignee"`
+	Status      string    `json:"status"`
 }
 
-// interactionView is an interaction as the API shows it.
+// interactionView is an interaction as the API shows it. SummaryErased
+// says its summary was erased with the debtor.
 type interactionView struct {
-	ID         string    `json:"id"`
-	DebtID     string    `json:"debt_id"`
-	Channel    string    `json:"channel"`
-	Direction  string    `json:"direction,omitempty"`
-	Outcome    string    `json:"outcome,omitempty"`
-	Summary    string    `json:"summary,omitempty"`
-	OccurredAt time.Time `json:"occurred_at"`
-	LoggedBy   string    `json:"logged_by"`
-	LoggedAt   time.Time `json:"logged_at"`
-	FollowUp   *taskRef  `json:"follow_up,omitempty"`
+	ID            string    `json:"id"`
+	DebtID        string    `json:"debt_id"`
+	Channel       string    `json:"channel"`
+	Direction     string    `json:"direction,omitempty"`
+	Outcome       string    `json:"outcome,omitempty"`
+	Summary       string    `json:"summary,omitempty"`
+	SummaryErased bool      `json:"summary_erased,omitempty"`
+	OccurredAt    time.Time `json:"occurred_at"`
+	LoggedBy      string    `json:"logged_by"`
+	LoggedAt      time.Time `json:"logged_at"`
+	FollowUp      *taskRef  `json:"follow_up,omitempty"`
 }
 
 func newInteractionView(r store.InteractionsOfDebtRow) interactionView {
 	v := interactionView{ID: r.ID, DebtID: r.DebtID, Channel: r.Channel, Direction: r.Direction, Outcome: r.Outcome,
-		Summary: r.Summary, OccurredAt: r.OccurredAt, LoggedBy: r.LoggedBy, LoggedAt: r.LoggedAt}
+		Summary: r.Summary, SummaryErased: r.SummaryErased, OccurredAt: r.OccurredAt, LoggedBy: r.LoggedBy,
+		LoggedAt: r.LoggedAt}
 	if r.TaskID != nil {
-		v.FollowUp = &taskRef{ID: *r.TaskID, Title: deref(r.TaskTitle), Assignee: deref(r.TaskAssigneeID),
+		v.FollowUp = &taskRef{ID: *r.TaskID, Title: deref(r.TaskTitle),
+			TitleErased: r.TaskTitleErased != nil && *r.TaskTitleErased, Assignee: deref(r.TaskAssigneeID),
 			Status: deref(r.TaskStatus)}
 		if r.TaskDueAt != nil {
 			v.FollowUp.Due = *r.TaskDueAt
@@ -97,7 +103,7 @@ func (s *Server) interactionCreate(c echo.Context) error {
 	if err := decodeJSON(c, body, &in); err != nil {
 		return err
 	}
-	cmd, err := s.interactionCommand(c, in)
+	cmd, texts, err := s.interactionCommand(c, in)
 	if err != nil {
 		return err
 	}
@@ -121,6 +127,9 @@ func (s *Server) interactionCreate(c echo.Context) error {
 			return err
 		}
 	}
+	if err := s.sealInteraction(c.Request().Context(), &cmd, row.DebtorID, texts); err != nil {
+		return err
+	}
 	cmd.ID, cmd.InteractionID = row.ID, idem.aggregateID
 	res, err := s.submit(c, idem.commandID, collection.AnyVersion, cmd, row.ID)
 	if late(res, err) {
@@ -132,18 +141,23 @@ func (s *Server) interactionCreate(c echo.Context) error {
 	return render(c.Request().Context(), idem.aggregateID)
 }
 
+// interactionTexts are what staff wrote on an interaction, checked, until
+// they are sealed under the debtor's data key (sealInteraction).
+type interactionTexts struct{ summary, title string }
+
 // interactionCommand checks and normalises a request into the command
-// (without the debt's and the interaction's ids). What the decider checks
-// (the channel's rules, lengths) it leaves to the decider; what needs the
-// clock or the accounts it checks here. Every problem is reported at once.
-func (s *Server) interactionCommand(c echo.Context, in interactionRequest) (collection.LogInteraction, error) {
+// (without the debt's and the interaction's ids) and its texts, not
+// sealed yet. What the decider checks (the channel's rules) it leaves to
+// the decider; what needs the clock or the accounts it checks here, and
+// the texts, which the decider cannot read once sealed. Every problem of
+// these is reported at once.
+func (s *Server) interactionCommand(c echo.Context, in interactionRequest) (collection.LogInteraction, interactionTexts, error) {
 	now := s.cfg.Now()
 	me := principalOf(c).AccountID
 	cmd := collection.LogInteraction{
 		Channel:   strings.ToLower(strings.TrimSpace(in.Channel)),
 		Direction: strings.ToLower(strings.TrimSpace(in.Direction)),
 		Outcome:   strings.ToLower(strings.TrimSpace(in.Outcome)),
-		Summary:   strings.TrimSpace(strings.ReplaceAll(in.Summary, "\r\n", "\n")),
 		By:        me,
 	}
 	// A letter, an e-mail or an SMS logged by hand was sent, unless said.
@@ -151,6 +165,7 @@ func (s *Server) interactionCommand(c echo.Context, in interactionRequest) (coll
 		cmd.Direction = collection.DirectionOutbound
 	}
 	var fe collection.FieldErrors
+	texts := interactionTexts{summary: collection.CheckInteractionSummary(&fe, cmd.Channel, in.Summary)}
 	cmd.OccurredAt = now
 	if in.OccurredAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(in.OccurredAt))
@@ -165,7 +180,7 @@ func (s *Server) interactionCommand(c echo.Context, in interactionRequest) (coll
 	}
 	cmd.OccurredAt = cmd.OccurredAt.UTC().Truncate(time.Microsecond)
 	if f := in.FollowUp; f != nil {
-		fu := &collection.FollowUp{TaskID: newID(), Title: strings.TrimSpace(f.Title), Assignee: strings.TrimSpace(f.Assignee)}
+		fu := &collection.FollowUp{TaskID: newID(), Assignee: strings.TrimSpace(f.Assignee)}
 		switch due := strings.TrimSpace(f.Due); {
 		case due == "":
 			fe.Add("follow_up.due", "is required: when the task is due (RFC 3339 time, or a date YYYY-MM-DD)")
@@ -195,12 +210,26 @@ func (s *Server) interactionCommand(c echo.Context, in interactionRequest) (coll
 				fe.Add("follow_up.assignee", err)
 			}
 		}
-		if fu.Title == "" {
-			fu.Title = defaultTaskTitle(cmd.Channel, cmd.Outcome)
+		title := strings.TrimSpace(f.Title)
+		if title == "" {
+			title = defaultTaskTitle(cmd.Channel, cmd.Outcome)
 		}
+		texts.title = collection.CheckTaskTitle(&fe, title)
 		cmd.FollowUp = fu
 	}
-	return cmd, fe.Err()
+	return cmd, texts, fe.Err()
+}
+
+// sealInteraction seals the summary into the command's personal part and
+// the follow-up's title into the task's, under the debtor's data key.
+func (s *Server) sealInteraction(ctx context.Context, cmd *collection.LogInteraction, debtorID string, t interactionTexts) (err error) {
+	if cmd.Personal, err = s.sealDebtText(ctx, debtorID, collection.DebtPersonal{Summary: t.summary}); err != nil {
+		return err
+	}
+	if cmd.FollowUp != nil {
+		cmd.FollowUp.Personal, err = s.sealDebtText(ctx, debtorID, collection.DebtPersonal{Title: t.title})
+	}
+	return err
 }
 
 // checkAssignee says why an id cannot be given a task ("" when it can):
@@ -267,6 +296,7 @@ type taskView struct {
 	Balance       int64      `json:"balance"`
 	InteractionID string     `json:"interaction_id,omitempty"`
 	Title         string     `json:"title"`
+	TitleErased   bool       `json:"title_erased,omitempty"`
 	Due           time.Time  `json:"due"`
 	Assignee      string     `json:"assignee"`
 	Status        string     `json:"status"`
@@ -278,8 +308,8 @@ type taskView struct {
 
 func newTaskView(r store.TaskQueueRow) taskView {
 	return taskView{ID: r.ID, DebtID: r.DebtID, DebtRef: r.DebtRef, DebtStatus: r.DebtStatus, DaysPastDue: int(r.DaysPastDue),
-		Balance: r.DebtBalance, InteractionID: deref(r.InteractionID), Title: r.Title, Due: r.DueAt, Assignee: r.AssigneeID,
-		Status: r.Status, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CompletedBy: r.CompletedBy, CompletedAt: r.CompletedAt}
+		Balance: r.DebtBalance, InteractionID: deref(r.InteractionID), Title: r.Title, TitleErased: r.TitleErased,
+		Due: r.DueAt, Assignee: r.AssigneeID, Status: r.Status, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CompletedBy: r.CompletedBy, CompletedAt: r.CompletedAt}
 }
 
 // taskList is GET /api/v1/tasks: the work queue, by priority (most days

@@ -91,10 +91,21 @@ func (s *Server) creditorErase(c echo.Context) error {
 	}})
 }
 
-// debtorErase: POST /api/v1/debtors/:id/erasure.
+// debtorErase: POST /api/v1/debtors/:id/erasure. Once the read models show
+// the debtor erased, and before answering, the files of their documents
+// are deleted (eraseDocumentFiles); a request for a debtor already erased
+// (409) deletes what an earlier one left.
 func (s *Server) debtorErase(c echo.Context) error {
 	a := s.debtorArchiver()
 	a.command = func(id, reason string) collection.Command { return collection.EraseDebtor{ID: id, Reason: reason} }
+	render := a.render
+	a.render = func(c echo.Context, status int, id string) error {
+		s.eraseDocumentFiles(c.Request().Context(), id)
+		return render(c, status, id)
+	}
+	if id, err := pathID(c, "debtor"); err == nil {
+		s.eraseDocumentFiles(c.Request().Context(), id)
+	}
 	return s.erase(c, eraser{archiver: a, openDebts: func(ctx context.Context, id string) (int64, error) {
 		return s.q.DebtorOpenDebtCount(ctx, store.DebtorOpenDebtCountParams{DebtorID: id, OpenStatuses: collection.OpenDebtStatuses()})
 	}})

@@ -14,7 +14,8 @@ import (
 )
 
 // paymentView is a payment as the API shows it: the value date (when the
-// money moved) and the recording time are both kept.
+// money moved) and the recording time are both kept. NoteErased says its
+// note was erased with the debtor.
 type paymentView struct {
 	ID             string     `json:"id"`
 	DebtID         string     `json:"debt_id"`
@@ -24,6 +25,7 @@ type paymentView struct {
 	Method         string     `json:"method"`
 	Reference      string     `json:"reference,omitempty"`
 	Note           string     `json:"note,omitempty"`
+	NoteErased     bool       `json:"note_erased,omitempty"`
 	Allocation     allocation `json:"allocation"`
 	RecordedBy     string     `json:"recorded_by"`
 	Reversed       bool       `json:"reversed"`
@@ -39,7 +41,7 @@ type allocation struct {
 
 func newPaymentView(p store.Payment) paymentView {
 	return paymentView{ID: p.ID, DebtID: p.DebtID, Amount: p.Amount, ValueDate: day(p.ValueDate), RecordedAt: p.RecordedAt,
-		Method: p.Method, Reference: p.Reference, Note: p.Note,
+		Method: p.Method, Reference: p.Reference, Note: p.Note, NoteErased: p.NoteErased,
 		Allocation: allocation{Fees: p.AllocFees, Principal: p.AllocPrincipal, Credit: p.AllocCredit},
 		RecordedBy: p.RecordedBy, Reversed: p.ReversedAt != nil, ReversedAt: p.ReversedAt, ReversalReason: p.ReversalReason}
 }
@@ -82,7 +84,7 @@ func (s *Server) paymentCreate(c echo.Context) error {
 	if err := decodeJSON(c, body, &in); err != nil {
 		return err
 	}
-	cmd, err := in.Validate(s.today())
+	cmd, text, err := in.Validate(s.today())
 	if err != nil {
 		return err
 	}
@@ -103,6 +105,9 @@ func (s *Server) paymentCreate(c echo.Context) error {
 		if err := s.replay(c, idem, render); !errors.Is(err, errUndecided) {
 			return err
 		}
+	}
+	if cmd.Personal, err = s.sealDebtText(c.Request().Context(), row.DebtorID, text); err != nil {
+		return err
 	}
 	cmd.ID, cmd.PaymentID, cmd.By = row.ID, idem.aggregateID, principalOf(c).AccountID
 	res, err := s.submit(c, idem.commandID, collection.AnyVersion, cmd, row.ID)

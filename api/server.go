@@ -29,6 +29,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/adc-dz/tahsil/access"
+	"github.com/adc-dz/tahsil/blobseal"
 	"github.com/adc-dz/tahsil/blobstore"
 	"github.com/adc-dz/tahsil/events"
 	"github.com/adc-dz/tahsil/identity"
@@ -91,8 +92,9 @@ type Config struct {
 	// CORSOrigins lists the origins a browser may call the API from. Empty:
 	// no cross-origin access.
 	CORSOrigins []string
-	// Blobs keeps the files of the documents attached to debts (required):
-	// the event log holds only their metadata.
+	// Blobs keeps the files of the documents attached to debts (required),
+	// sealed under their debtor's data key (package blobseal): the event
+	// log holds only their metadata.
 	Blobs blobstore.Store
 	// Plans configures payment plans (plans.go); the zero value is the
 	// default.
@@ -188,6 +190,9 @@ type Server struct {
 	// importer runs the debt imports, imports those in the background.
 	importer *Importer
 	imports  *importRuns
+	// docs seals the documents' files in cfg.Blobs under their debtor's
+	// data key.
+	docs *blobseal.Store
 }
 
 // New builds the server and its routes.
@@ -196,7 +201,8 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, q: store.New(cfg.Pool), lists: store.New(customPlans{cfg.Pool}), log: cfg.Logger, permissions: map[string]access.Permission{}, imports: newImportRuns()}
+	s := &Server{cfg: cfg, q: store.New(cfg.Pool), lists: store.New(customPlans{cfg.Pool}), log: cfg.Logger, permissions: map[string]access.Permission{}, imports: newImportRuns(),
+		docs: blobseal.New(cfg.Blobs, cfg.Keys)}
 	s.importer = newImporter(s)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

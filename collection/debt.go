@@ -113,6 +113,10 @@ func ChargeKinds() []string { return slices.Clone(chargeKinds) }
 // that the creditor and the debtor exist (an invariant across
 // aggregates). Amounts are centimes. DebtInput.Validate builds one from
 // what a client sent.
+//
+// The description, optional, is sealed in Personal
+// (DebtPersonal.Description) under the data key of the debtor, DebtorID;
+// Description is the description in clear of a version 1 record.
 type OpenDebt struct {
 	ID          string `json:"id"`
 	Ref         string `json:"ref"`
@@ -129,6 +133,7 @@ type OpenDebt struct {
 	OriginalDueOn  Date   `json:"original_due_on"`
 	Description    string `json:"description,omitempty"`
 	By             string `json:"by"`
+	Personal       Sealed `json:"-"`
 }
 
 // ChangeDebtStatus moves a debt to another status (see DebtState.StatusTargets).
@@ -169,7 +174,9 @@ type AddCharge struct {
 }
 
 // DebtOpened records a new case file, in status open, due on its original
-// due date.
+// due date. Its description, if any, is sealed in Personal
+// (DebtPersonal.Description) under the debtor's data key; Description is
+// the description in clear of a version 1 record.
 type DebtOpened struct {
 	ID             string `json:"id"`
 	Ref            string `json:"ref"`
@@ -186,6 +193,7 @@ type DebtOpened struct {
 	Description    string `json:"description,omitempty"`
 	Status         string `json:"status"`
 	By             string `json:"by"`
+	Personal       Sealed `json:"-"`
 }
 
 // DebtStatusChanged records a move from one status to another. It is the
@@ -255,6 +263,12 @@ func (DebtStatusChanged) Aggregate() AggregateType { return DebtAggregate }
 func (DebtAssigned) Aggregate() AggregateType      { return DebtAggregate }
 func (DebtRescheduled) Aggregate() AggregateType   { return DebtAggregate }
 func (ChargeAdded) Aggregate() AggregateType       { return DebtAggregate }
+
+func (c OpenDebt) PersonalPart() Sealed   { return c.Personal }
+func (e DebtOpened) PersonalPart() Sealed { return e.Personal }
+
+// ClearText implements DebtTextCarrier.
+func (e DebtOpened) ClearText() DebtPersonal { return DebtPersonal{Description: e.Description} }
 
 // DebtState is what the decider knows of a debt: its status, parties and
 // dates, its ledger, its payments and its proposals.
@@ -487,7 +501,7 @@ func decideOpenDebt(s DebtState, c OpenDebt) ([]Event, error) {
 	if c.OriginalDueOn.IsZero() {
 		fe.Add("original_due_on", "is required")
 	}
-	debtText(&fe, "description", c.Description, MaxDebtDescriptionLength, false, true)
+	checkDebtText(&fe, "description", c.Description, c.Personal, MaxDebtDescriptionLength, false, true)
 	checkCanonicalUUID(&fe, "by", c.By)
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -496,7 +510,7 @@ func decideOpenDebt(s DebtState, c OpenDebt) ([]Event, error) {
 		ID: c.ID, Ref: c.Ref, CreditorID: c.CreditorID, DebtorID: c.DebtorID, ExternalRef: c.ExternalRef,
 		Type: c.Type, Principal: c.Principal, Fees: c.Fees, Currency: c.Currency,
 		AcknowledgedOn: c.AcknowledgedOn, OriginalDueOn: c.OriginalDueOn, CurrentDueOn: c.OriginalDueOn,
-		Description: c.Description, Status: DebtStatusOpen, By: c.By,
+		Description: c.Description, Status: DebtStatusOpen, By: c.By, Personal: c.Personal,
 	}}, nil
 }
 

@@ -58,12 +58,25 @@ func DocumentKinds() []string { return slices.Clone(documentKinds) }
 // DocumentMediaTypes lists the media types a document may have (a copy).
 func DocumentMediaTypes() []string { return slices.Clone(documentMediaTypes) }
 
+// DocumentPersonal is a document's personal part, sealed under the data
+// key of the debt's debtor: a file name ("CNI Amina Benali.jpg") tells
+// whom and what the file is about.
+type DocumentPersonal struct {
+	Name string `json:"name"`
+}
+
 // AttachDocument attaches a file to a debt. The file itself is not in the
-// command: the caller wrote it to the blob store under DocumentID before
-// submitting, and removes it if the command is rejected. The command
-// carries what the caller measured: the size and SHA-256 of the bytes
-// stored, and the media type sniffed from them. Name is the file name the
-// client gave, cleaned (no path, no control characters).
+// command: the caller sealed it under the debtor's data key and wrote it
+// to the blob store under DocumentID before submitting, and removes it if
+// the command is rejected. The command carries what the caller measured:
+// the size and SHA-256 of the clear content, and the media type sniffed
+// from it.
+//
+// The file name the client gave, cleaned (ValidateDocumentName), is in
+// Personal, sealed under the debtor's data key like the content, so that
+// erasing the debtor erases it (schema version 2). Name is the name in
+// clear of version 1 records, which read as version 2 with Name set; a
+// record carries one or the other, never both.
 //
 // Any debt takes documents, a closed one too (a court decision may arrive
 // after the debt was recovered). The same content twice on one debt is
@@ -71,25 +84,28 @@ func DocumentMediaTypes() []string { return slices.Clone(documentMediaTypes) }
 type AttachDocument struct {
 	ID         string `json:"id"`
 	DocumentID string `json:"document_id"`
-	Name       string `json:"name"`
+	Name       string `json:"name,omitempty"`
 	MediaType  string `json:"media_type"`
 	Size       int64  `json:"size"`
 	SHA256     string `json:"sha256"`
 	Kind       string `json:"kind"`
 	By         string `json:"by"`
+	Personal   Sealed `json:"-"`
 }
 
-// DocumentAttached records a document attached to the debt: its metadata
-// only; the bytes are in the blob store under DocumentID.
+// DocumentAttached records a document attached to the debt: its metadata,
+// and its name sealed in Personal (Name in clear in version 1 records);
+// the bytes are in the blob store under DocumentID.
 type DocumentAttached struct {
 	ID         string `json:"id"`
 	DocumentID string `json:"document_id"`
-	Name       string `json:"name"`
+	Name       string `json:"name,omitempty"`
 	MediaType  string `json:"media_type"`
 	Size       int64  `json:"size"`
 	SHA256     string `json:"sha256"`
 	Kind       string `json:"kind"`
 	By         string `json:"by"`
+	Personal   Sealed `json:"-"`
 }
 
 func (AttachDocument) CommandType() string      { return "debt.attach_document" }
@@ -97,6 +113,26 @@ func (AttachDocument) Aggregate() AggregateType { return DebtAggregate }
 
 func (DocumentAttached) EventType() string        { return "debt.document_attached" }
 func (DocumentAttached) Aggregate() AggregateType { return DebtAggregate }
+
+func (c AttachDocument) PersonalPart() Sealed   { return c.Personal }
+func (e DocumentAttached) PersonalPart() Sealed { return e.Personal }
+
+// ValidateDocumentName checks a document's file name: required, at most
+// MaxDocumentNameLength runes, no path, no control or invisible
+// characters. The API checks it before sealing it; the decider checks a
+// name in clear (version 1).
+func ValidateDocumentName(name string) error {
+	var fe FieldErrors
+	checkDocumentName(&fe, name)
+	return fe.Err()
+}
+
+func checkDocumentName(fe *FieldErrors, name string) {
+	debtText(fe, "name", name, MaxDocumentNameLength, true, false)
+	if strings.ContainsAny(name, `/\`) {
+		fe.Add("name", "is a file name, without a path")
+	}
+}
 
 // Document returns the SHA-256 of one of the debt's documents.
 func (s DebtState) Document(id string) (sha256 string, ok bool) {
@@ -117,9 +153,11 @@ func decideAttachDocument(s DebtState, c AttachDocument) ([]Event, error) {
 	}
 	var fe FieldErrors
 	checkCanonicalUUID(&fe, "document_id", c.DocumentID)
-	debtText(&fe, "name", c.Name, MaxDocumentNameLength, true, false)
-	if strings.ContainsAny(c.Name, `/\`) {
-		fe.Add("name", "is a file name, without a path")
+	switch {
+	case len(c.Personal) == 0:
+		checkDocumentName(&fe, c.Name) // version 1: the name in clear
+	case c.Name != "":
+		fe.Add("name", "is sealed in the personal part, and must not travel in clear too")
 	}
 	debtOneOf(&fe, "media_type", c.MediaType, documentMediaTypes)
 	switch {

@@ -27,6 +27,14 @@ func attached(c collection.AttachDocument) collection.DocumentAttached {
 	return collection.DocumentAttached(c)
 }
 
+// sealedName is attach(n) as the API submits it since version 2: the name
+// sealed in the personal part, none in clear.
+func sealedName(n int) collection.AttachDocument {
+	c := attach(n)
+	c.Name, c.Personal = "", collection.Sealed(fmt.Sprintf("\x01sealed name %d", n))
+	return c
+}
+
 func TestDebtAttachDocument(t *testing.T) {
 	t.Parallel()
 	h := debtHistories()
@@ -48,6 +56,15 @@ func TestDebtAttachDocument(t *testing.T) {
 			c.MediaType, c.Name, c.Kind = collection.MediaTypeJPEG, "اعتراف بالدين.jpg", collection.DocumentKindAcknowledgement
 		})))},
 		{name: "a closed debt still takes documents", history: h["recovered"], cmd: attach(1), want: evs(attached(attach(1)))},
+		{name: "the name sealed (version 2)", history: h["open"], cmd: sealedName(1), want: evs(attached(sealedName(1)))},
+		{name: "the name sealed and in clear", history: h["open"], cmd: with(func(c *collection.AttachDocument) {
+			c.Personal = sealedName(2).Personal
+		}), code: collection.CodeInvalid, fields: []string{"name"}},
+		{name: "a sealed name for content already attached", history: debtEvents(h["open"], evs(attached(sealedName(1)))),
+			cmd: with(func(c *collection.AttachDocument) {
+				c.SHA256, c.Name, c.Personal = contentSHA(1), "", sealedName(2).Personal
+			}),
+			code: collection.CodeAlreadyExists, fields: []string{"file"}},
 		{name: "a second document", history: withDoc, cmd: attach(2), want: evs(attached(attach(2)))},
 		{name: "exactly the largest size", history: h["open"], cmd: with(func(c *collection.AttachDocument) {
 			c.Size = collection.MaxDocumentBytes
@@ -125,15 +142,19 @@ func TestDocumentLists(t *testing.T) {
 }
 
 // TestCaseworkRecords: the document, interaction and task records are the
-// debt's, named debt.*, and carry no personal part.
+// debt's, named debt.*; the documents' carry a personal part (their
+// name).
 func TestCaseworkRecords(t *testing.T) {
 	t.Parallel()
 	for _, v := range []any{
 		collection.AttachDocument{}, collection.LogInteraction{}, collection.CompleteTask{},
 		collection.DocumentAttached{}, collection.InteractionLogged{}, collection.TaskCreated{}, collection.TaskCompleted{},
 	} {
-		if _, ok := v.(collection.PersonalCarrier); ok {
-			t.Errorf("%T carries a personal part", v)
+		switch v.(type) {
+		case collection.AttachDocument, collection.DocumentAttached:
+			if _, ok := v.(collection.PersonalCarrier); !ok {
+				t.Errorf("%T carries no personal part", v)
+			}
 		}
 		switch r := v.(type) {
 		case collection.Command:
@@ -146,6 +167,38 @@ func TestCaseworkRecords(t *testing.T) {
 			}
 		default:
 			t.Errorf("%T is neither a command nor an event", v)
+		}
+	}
+}
+
+func TestValidateDocumentName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"Contrat de vente 2025.pdf", true},
+		{"اعتراف بالدين.jpg", true},
+		{strings.Repeat("é", collection.MaxDocumentNameLength), true},
+		{"", false},
+		{"   ", false},
+		{strings.Repeat("é", collection.MaxDocumentNameLength+1), false},
+		{`C:\scans\x.pdf`, false},
+		{"scans/x.pdf", false},
+		{"x\n.pdf", false},
+		{"facture\u202Efdp.exe", false},
+		{"bad\xffutf8.pdf", false},
+	} {
+		err := collection.ValidateDocumentName(tc.name)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateDocumentName(%q) = %v, want ok %v", tc.name, err, tc.ok)
+		}
+		if rej, ok := collection.AsRejection(err); ok {
+			for _, e := range rej.Errors {
+				if e.Field != "name" {
+					t.Errorf("ValidateDocumentName(%q) names %s", tc.name, e.Field)
+				}
+			}
 		}
 	}
 }

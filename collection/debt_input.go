@@ -20,7 +20,9 @@ type DebtInput struct {
 
 // Validate checks a new debt and returns the OpenDebt command without its
 // ID, Ref and By, which the caller sets (the caller also checks that the
-// creditor and the debtor exist, and scopes a creditor to its own id).
+// creditor and the debtor exist, and scopes a creditor to its own id),
+// and the description apart: the caller seals it under the debtor's data
+// key into the command's personal part.
 //
 //   - creditor_id, debtor_id: required UUIDs; case and surrounding spaces
 //     are ignored, the command carries the canonical lowercase form.
@@ -36,7 +38,7 @@ type DebtInput struct {
 //   - description: optional, at most 2000 characters; line breaks are kept.
 //
 // The total of principal and fees is at most MaxDebtAmount.
-func (in DebtInput) Validate() (OpenDebt, error) {
+func (in DebtInput) Validate() (OpenDebt, DebtPersonal, error) {
 	var fe FieldErrors
 	c := OpenDebt{Principal: in.Principal, Fees: in.Fees}
 	c.CreditorID = inputUUID(&fe, "creditor_id", in.CreditorID)
@@ -52,11 +54,11 @@ func (in DebtInput) Validate() (OpenDebt, error) {
 	checkDebtCurrency(&fe, c.Currency)
 	c.AcknowledgedOn = inputDate(&fe, "acknowledged_on", in.AcknowledgedOn, false)
 	c.OriginalDueOn = inputDate(&fe, "original_due_on", in.OriginalDueOn, true)
-	c.Description = optional(&fe, "description", in.Description, multilineUpTo(MaxDebtDescriptionLength))
+	text := DebtPersonal{Description: optional(&fe, "description", in.Description, multilineUpTo(MaxDebtDescriptionLength))}
 	if err := fe.Err(); err != nil {
-		return OpenDebt{}, err
+		return OpenDebt{}, DebtPersonal{}, err
 	}
-	return c, nil
+	return c, text, nil
 }
 
 // inputUUID reads a client's UUID into its canonical lowercase form.

@@ -20,20 +20,21 @@ func validDebt() collection.DebtInput {
 
 func TestDebtInputValid(t *testing.T) {
 	t.Parallel()
-	got, err := validDebt().Validate()
+	got, text, err := validDebt().Validate()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := collection.OpenDebt{
 		CreditorID: creditorID, DebtorID: debtorID, ExternalRef: "FAC-2025/0042", Type: collection.DebtTypeCommercial,
 		Principal: 1_000_000, Fees: 50_000, Currency: "DZD", AcknowledgedOn: collection.DateOf(2025, time.January, 12),
-		OriginalDueOn: collection.DateOf(2025, time.March, 31), Description: "Facture impayée",
+		OriginalDueOn: collection.DateOf(2025, time.March, 31),
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Validate() =\n%+v\nwant\n%+v", got, want)
+	if !reflect.DeepEqual(got, want) || text != (collection.DebtPersonal{Description: "Facture impayée"}) {
+		t.Errorf("Validate() =\n%+v, %+v\nwant\n%+v and the description apart", got, text, want)
 	}
-	// What Validate returns, with its id, ref and author, the decider accepts.
-	got.ID, got.Ref, got.By = debtID, "F-7KQ2M9", debtMaker
+	// What Validate returns, with its id, ref, author and sealed
+	// description, the decider accepts.
+	got.ID, got.Ref, got.By, got.Personal = debtID, "F-7KQ2M9", debtMaker, sealedText
 	b, _ := collection.BehaviourOf(collection.DebtAggregate)
 	if _, err := collection.Handle(b, b.New(debtID), 0, got); err != nil {
 		t.Errorf("the decider refused a validated debt: %v", err)
@@ -47,17 +48,16 @@ func TestDebtInputNormalizes(t *testing.T) {
 		ExternalRef: "  FAC   2025\t42 ", Type: " Rent ", Principal: 1, OriginalDueOn: " 2025-03-31 ",
 		Description: "  Loyer de mars\r\nappartement F3\r  ",
 	}
-	got, err := in.Validate()
+	got, text, err := in.Validate()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := collection.OpenDebt{
 		CreditorID: creditorID, DebtorID: debtorID, ExternalRef: "FAC 2025 42", Type: collection.DebtTypeRent,
 		Principal: 1, Currency: "DZD", OriginalDueOn: collection.DateOf(2025, time.March, 31),
-		Description: "Loyer de mars\nappartement F3",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Validate() =\n%+v\nwant\n%+v", got, want)
+	if !reflect.DeepEqual(got, want) || text.Description != "Loyer de mars\nappartement F3" {
+		t.Errorf("Validate() =\n%+v, %+v\nwant\n%+v", got, text, want)
 	}
 }
 
@@ -94,10 +94,10 @@ func TestDebtInputInvalid(t *testing.T) {
 			t.Parallel()
 			in := validDebt()
 			tc.change(&in)
-			got, err := in.Validate()
+			got, text, err := in.Validate()
 			wantFields(t, err, tc.want)
-			if err != nil && !reflect.DeepEqual(got, collection.OpenDebt{}) {
-				t.Errorf("an invalid input returned %+v", got)
+			if err != nil && (!reflect.DeepEqual(got, collection.OpenDebt{}) || !text.IsZero()) {
+				t.Errorf("an invalid input returned %+v, %+v", got, text)
 			}
 		})
 	}
@@ -111,12 +111,12 @@ func TestDebtInputJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &in); err != nil {
 		t.Fatal(err)
 	}
-	c, err := in.Validate()
+	c, text, err := in.Validate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Currency != "DZD" || c.Principal != 12_345_678 || !c.AcknowledgedOn.IsZero() || c.Type != "cheque" {
-		t.Errorf("Validate() = %+v", c)
+	if c.Currency != "DZD" || c.Principal != 12_345_678 || !c.AcknowledgedOn.IsZero() || c.Type != "cheque" || !text.IsZero() {
+		t.Errorf("Validate() = %+v, %+v", c, text)
 	}
 }
 
@@ -125,19 +125,19 @@ func TestPaymentInput(t *testing.T) {
 	today := collection.DateOf(2025, time.April, 10)
 	valid := collection.PaymentInput{Amount: 250_000, ValueDate: "2025-04-10", Method: " Cheque ",
 		Reference: " CHQ  0012345 ", Note: " remis à l'agence\r\nd'Oran ", Overpayment: true}
-	got, err := valid.Validate(today)
+	got, text, err := valid.Validate(today)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := collection.RecordPayment{Amount: 250_000, ValueDate: today, Method: "cheque", Reference: "CHQ 0012345",
-		Note: "remis à l'agence\nd'Oran", Overpayment: true}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Validate() =\n%+v\nwant\n%+v", got, want)
+		Overpayment: true}
+	if !reflect.DeepEqual(got, want) || text != (collection.DebtPersonal{Note: "remis à l'agence\nd'Oran"}) {
+		t.Errorf("Validate() =\n%+v, %+v\nwant\n%+v and the note apart", got, text, want)
 	}
 	// Backdated is fine; cash needs no reference.
-	if got, err := (collection.PaymentInput{Amount: 1, ValueDate: "2019-01-01", Method: "cash"}).Validate(today); err != nil ||
-		got.Reference != "" || !got.ValueDate.Equal(collection.DateOf(2019, time.January, 1)) {
-		t.Errorf("backdated cash: %+v, %v", got, err)
+	if got, text, err := (collection.PaymentInput{Amount: 1, ValueDate: "2019-01-01", Method: "cash"}).Validate(today); err != nil ||
+		got.Reference != "" || !got.ValueDate.Equal(collection.DateOf(2019, time.January, 1)) || !text.IsZero() {
+		t.Errorf("backdated cash: %+v, %+v, %v", got, text, err)
 	}
 
 	for _, tc := range []struct {
@@ -163,12 +163,12 @@ func TestPaymentInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tc.in.Validate(today)
+			_, _, err := tc.in.Validate(today)
 			wantFields(t, err, tc.want)
 		})
 	}
 
-	if _, err := valid.Validate(collection.Date{}); err == nil {
+	if _, _, err := valid.Validate(collection.Date{}); err == nil {
 		t.Error("Validate without today's date accepted the payment")
 	} else if _, ok := collection.AsRejection(err); ok {
 		t.Errorf("Validate without today's date is the caller's bug, not a rejection: %v", err)

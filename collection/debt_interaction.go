@@ -86,7 +86,10 @@ func InteractionHasDirection(channel string) bool {
 //     and refused for a visit and a note.
 //   - Outcome is required for a call, optional for a visit, refused
 //     otherwise.
-//   - Summary is required for a note, optional otherwise.
+//   - The summary is required for a note, optional otherwise. It is
+//     sealed in Personal (DebtPersonal.Summary) under the debtor's data
+//     key, checked before by CheckInteractionSummary; Summary is the
+//     summary in clear of a version 1 record.
 //   - OccurredAt is when it happened; the caller checks it is not in the
 //     future (the decider has no clock).
 //   - FollowUp, when set, creates a task in the same decision: due at
@@ -105,15 +108,21 @@ type LogInteraction struct {
 	OccurredAt    time.Time `json:"occurred_at"`
 	FollowUp      *FollowUp `json:"follow_up,omitempty"`
 	By            string    `json:"by"`
+	Personal      Sealed    `json:"-"`
 }
 
 // FollowUp is the task an interaction creates: what to do next, by when,
-// and who does it.
+// and who does it. The title is required; it is sealed in Personal
+// (DebtPersonal.Title, checked before by CheckTaskTitle), which becomes
+// the task's personal part. A command has one personal part, the
+// interaction's, so the task's travels in the command's data (base64);
+// Title is the title in clear of a version 1 record.
 type FollowUp struct {
 	TaskID   string    `json:"task_id"`
 	Due      time.Time `json:"due"`
 	Assignee string    `json:"assignee"`
-	Title    string    `json:"title"`
+	Title    string    `json:"title,omitempty"`
+	Personal Sealed    `json:"personal,omitempty"`
 }
 
 // CompleteTask marks one of the debt's open tasks done; whoever works the
@@ -125,6 +134,8 @@ type CompleteTask struct {
 }
 
 // InteractionLogged records an interaction with the debtor (or a note).
+// Its summary, if any, is sealed in Personal (DebtPersonal.Summary);
+// Summary is the summary in clear of a version 1 record.
 type InteractionLogged struct {
 	ID            string    `json:"id"`
 	InteractionID string    `json:"interaction_id"`
@@ -134,18 +145,22 @@ type InteractionLogged struct {
 	Summary       string    `json:"summary,omitempty"`
 	OccurredAt    time.Time `json:"occurred_at"`
 	By            string    `json:"by"`
+	Personal      Sealed    `json:"-"`
 }
 
 // TaskCreated records a task on the debt, open until TaskCompleted.
-// InteractionID is the interaction it follows up.
+// InteractionID is the interaction it follows up. Its title is sealed in
+// Personal (DebtPersonal.Title); Title is the title in clear of a version
+// 1 record.
 type TaskCreated struct {
 	ID            string    `json:"id"`
 	TaskID        string    `json:"task_id"`
 	InteractionID string    `json:"interaction_id,omitempty"`
-	Title         string    `json:"title"`
+	Title         string    `json:"title,omitempty"`
 	Due           time.Time `json:"due"`
 	Assignee      string    `json:"assignee"`
 	By            string    `json:"by"`
+	Personal      Sealed    `json:"-"`
 }
 
 // TaskCompleted records that a task is done.
@@ -168,6 +183,16 @@ func (TaskCompleted) EventType() string     { return "debt.task_completed" }
 func (InteractionLogged) Aggregate() AggregateType { return DebtAggregate }
 func (TaskCreated) Aggregate() AggregateType       { return DebtAggregate }
 func (TaskCompleted) Aggregate() AggregateType     { return DebtAggregate }
+
+func (c LogInteraction) PersonalPart() Sealed    { return c.Personal }
+func (e InteractionLogged) PersonalPart() Sealed { return e.Personal }
+func (e TaskCreated) PersonalPart() Sealed       { return e.Personal }
+
+// ClearText implements DebtTextCarrier.
+func (e InteractionLogged) ClearText() DebtPersonal { return DebtPersonal{Summary: e.Summary} }
+
+// ClearText implements DebtTextCarrier.
+func (e TaskCreated) ClearText() DebtPersonal { return DebtPersonal{Title: e.Title} }
 
 // DebtTask is a task as the debt's state keeps it.
 type DebtTask struct {
@@ -239,7 +264,7 @@ func decideLogInteraction(s DebtState, c LogInteraction) ([]Event, error) {
 			}
 		}
 	}
-	debtText(&fe, "summary", c.Summary, MaxInteractionSummaryLength, c.Channel == InteractionNote, true)
+	checkDebtText(&fe, "summary", c.Summary, c.Personal, MaxInteractionSummaryLength, c.Channel == InteractionNote, true)
 	if c.OccurredAt.IsZero() {
 		fe.Add("occurred_at", "is required: when the interaction took place")
 	}
@@ -252,7 +277,7 @@ func decideLogInteraction(s DebtState, c LogInteraction) ([]Event, error) {
 			fe.Add("follow_up.due", "must not be before occurred_at: a follow-up comes after the interaction")
 		}
 		checkCanonicalUUID(&fe, "follow_up.assignee", f.Assignee)
-		debtText(&fe, "follow_up.title", f.Title, MaxTaskTitleLength, true, false)
+		checkDebtText(&fe, "follow_up.title", f.Title, f.Personal, MaxTaskTitleLength, true, false)
 	}
 	checkCanonicalUUID(&fe, "by", c.By)
 	if err := fe.Err(); err != nil {
@@ -263,7 +288,7 @@ func decideLogInteraction(s DebtState, c LogInteraction) ([]Event, error) {
 	}
 	evs := []Event{InteractionLogged{
 		ID: c.ID, InteractionID: c.InteractionID, Channel: c.Channel, Direction: c.Direction, Outcome: c.Outcome,
-		Summary: c.Summary, OccurredAt: c.OccurredAt, By: c.By,
+		Summary: c.Summary, OccurredAt: c.OccurredAt, By: c.By, Personal: c.Personal,
 	}}
 	if f := c.FollowUp; f != nil {
 		if _, dup := s.casework.tasks[f.TaskID]; dup {
@@ -271,7 +296,7 @@ func decideLogInteraction(s DebtState, c LogInteraction) ([]Event, error) {
 		}
 		evs = append(evs, TaskCreated{
 			ID: c.ID, TaskID: f.TaskID, InteractionID: c.InteractionID, Title: f.Title, Due: f.Due, Assignee: f.Assignee,
-			By: c.By,
+			By: c.By, Personal: f.Personal,
 		})
 	}
 	return evs, nil

@@ -26,13 +26,14 @@ func withFollowUp(c collection.LogInteraction, n int) collection.LogInteraction 
 
 func logged(c collection.LogInteraction) collection.InteractionLogged {
 	return collection.InteractionLogged{ID: c.ID, InteractionID: c.InteractionID, Channel: c.Channel,
-		Direction: c.Direction, Outcome: c.Outcome, Summary: c.Summary, OccurredAt: c.OccurredAt, By: c.By}
+		Direction: c.Direction, Outcome: c.Outcome, Summary: c.Summary, OccurredAt: c.OccurredAt, By: c.By,
+		Personal: c.Personal}
 }
 
 func taskCreated(c collection.LogInteraction) collection.TaskCreated {
 	f := c.FollowUp
 	return collection.TaskCreated{ID: c.ID, TaskID: f.TaskID, InteractionID: c.InteractionID, Title: f.Title, Due: f.Due,
-		Assignee: f.Assignee, By: c.By}
+		Assignee: f.Assignee, By: c.By, Personal: f.Personal}
 }
 
 func complete(n int) collection.CompleteTask {

@@ -72,6 +72,9 @@ func (a Allocation) Total() int64 { return a.Fees + a.Principal + a.Credit }
 //
 // The decider has no clock: a value date in the future is refused by
 // PaymentInput.Validate, which the caller runs with today's date.
+//
+// The note, optional, is sealed in Personal (DebtPersonal.Note) under the
+// debtor's data key; Note is the note in clear of a version 1 record.
 type RecordPayment struct {
 	ID          string `json:"id"`
 	PaymentID   string `json:"payment_id"`
@@ -82,6 +85,7 @@ type RecordPayment struct {
 	Note        string `json:"note,omitempty"`
 	Overpayment bool   `json:"overpayment,omitempty"`
 	By          string `json:"by"`
+	Personal    Sealed `json:"-"`
 }
 
 // ReversePayment cancels a payment that did not hold (a bounced cheque, a
@@ -96,6 +100,8 @@ type ReversePayment struct {
 
 // PaymentRecorded records a payment and its allocation. When it clears the
 // balance, a DebtStatusChanged to recovered follows in the same decision.
+// Its note, if any, is sealed in Personal (DebtPersonal.Note); Note is
+// the note in clear of a version 1 record.
 type PaymentRecorded struct {
 	ID          string     `json:"id"`
 	PaymentID   string     `json:"payment_id"`
@@ -107,6 +113,7 @@ type PaymentRecorded struct {
 	Overpayment bool       `json:"overpayment,omitempty"`
 	Allocation  Allocation `json:"allocation"`
 	By          string     `json:"by"`
+	Personal    Sealed     `json:"-"`
 }
 
 // PaymentReversed records the reversal of a payment: Amount is the
@@ -134,6 +141,12 @@ func (PaymentReversed) EventType() string { return "debt.payment_reversed" }
 func (PaymentRecorded) Aggregate() AggregateType { return DebtAggregate }
 func (PaymentReversed) Aggregate() AggregateType { return DebtAggregate }
 
+func (c RecordPayment) PersonalPart() Sealed   { return c.Personal }
+func (e PaymentRecorded) PersonalPart() Sealed { return e.Personal }
+
+// ClearText implements DebtTextCarrier.
+func (e PaymentRecorded) ClearText() DebtPersonal { return DebtPersonal{Note: e.Note} }
+
 // DebtPayment is a payment as the debt's state keeps it.
 type DebtPayment struct {
 	ID          string
@@ -159,7 +172,7 @@ func decideRecordPayment(s DebtState, c RecordPayment) ([]Event, error) {
 	if debtOneOf(&fe, "method", c.Method, paymentMethods) {
 		debtText(&fe, "reference", c.Reference, MaxPaymentReferenceLength, PaymentNeedsReference(c.Method), false)
 	}
-	debtText(&fe, "note", c.Note, MaxPaymentNoteLength, false, true)
+	checkDebtText(&fe, "note", c.Note, c.Personal, MaxPaymentNoteLength, false, true)
 	checkCanonicalUUID(&fe, "by", c.By)
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -186,7 +199,7 @@ func decideRecordPayment(s DebtState, c RecordPayment) ([]Event, error) {
 	alloc := Allocation{Fees: fees, Principal: principal, Credit: c.Amount - fees - principal}
 	evs := []Event{PaymentRecorded{
 		ID: c.ID, PaymentID: c.PaymentID, Amount: c.Amount, ValueDate: c.ValueDate, Method: c.Method,
-		Reference: c.Reference, Note: c.Note, Overpayment: c.Overpayment, Allocation: alloc, By: c.By,
+		Reference: c.Reference, Note: c.Note, Overpayment: c.Overpayment, Allocation: alloc, By: c.By, Personal: c.Personal,
 	}}
 	if alloc.Fees+alloc.Principal == balance {
 		evs = append(evs, DebtStatusChanged{ID: c.ID, From: s.Status, To: DebtStatusRecovered, Reason: "balance paid", By: c.By})
@@ -272,7 +285,8 @@ type PaymentInput struct {
 
 // Validate checks a payment against today's date in Algiers (the domain
 // has no clock) and returns the command without its ID, PaymentID and By,
-// which the caller sets.
+// which the caller sets, and the note apart: the caller seals it under
+// the debtor's data key into the command's personal part.
 //
 //   - amount: required, centimes, more than 0.
 //   - value_date: required, YYYY-MM-DD, not after today; backdated is fine.
@@ -281,9 +295,9 @@ type PaymentInput struct {
 //     characters, whitespace collapsed.
 //   - note: optional, at most 500 characters; line breaks are kept.
 //   - overpayment: keep what exceeds the balance as the debtor's credit.
-func (in PaymentInput) Validate(today Date) (RecordPayment, error) {
+func (in PaymentInput) Validate(today Date) (RecordPayment, DebtPersonal, error) {
 	if today.IsZero() {
-		return RecordPayment{}, errors.New("validate payment: today's date is not set")
+		return RecordPayment{}, DebtPersonal{}, errors.New("validate payment: today's date is not set")
 	}
 	var fe FieldErrors
 	c := RecordPayment{Amount: in.Amount, Overpayment: in.Overpayment}
@@ -299,11 +313,11 @@ func (in PaymentInput) Validate(today Date) (RecordPayment, error) {
 			c.Reference = optional(&fe, "reference", in.Reference, singleLineUpTo(MaxPaymentReferenceLength))
 		}
 	}
-	c.Note = optional(&fe, "note", in.Note, multilineUpTo(MaxPaymentNoteLength))
+	text := DebtPersonal{Note: optional(&fe, "note", in.Note, multilineUpTo(MaxPaymentNoteLength))}
 	if err := fe.Err(); err != nil {
-		return RecordPayment{}, err
+		return RecordPayment{}, DebtPersonal{}, err
 	}
-	return c, nil
+	return c, text, nil
 }
 
 // inputDate reads a client's YYYY-MM-DD date.

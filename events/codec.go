@@ -58,8 +58,35 @@ func NewRegistry() *Registry {
 	} {
 		r.Register(v, 1)
 	}
+	// Version 2 of the document records seals the file name in the personal
+	// part; version 1 carried it in clear in data, and the types still read
+	// that field.
+	for _, v := range []any{collection.AttachDocument{}, collection.DocumentAttached{}} {
+		r.Register(v, 2)
+		r.AddUpcaster(typeName(v), 1, personalInClear)
+	}
+	// Version 2 of the records that carry free text about a debtor (a
+	// debt's description, a payment's note, an interaction's summary, a
+	// task's title) seals it in the personal part, under the debtor's data
+	// key (collection.DebtPersonal); version 1 carried it in clear in data,
+	// and the types still read those fields.
+	for _, v := range []any{
+		collection.OpenDebt{}, collection.DebtOpened{}, collection.RecordPayment{}, collection.PaymentRecorded{},
+		collection.LogInteraction{}, collection.InteractionLogged{}, collection.TaskCreated{},
+	} {
+		r.Register(v, 2)
+		r.AddUpcaster(typeName(v), 1, personalInClear)
+	}
 	return r
 }
+
+// personalInClear upcasts a version 1 record that carried personal data
+// in clear in its data (a document's name, free text about a debtor) to
+// version 2, which seals it in the personal part: the data is version 2
+// data with the value in clear rather than sealed, an already open value
+// that the decider, the projections and the API still accept. The log
+// cannot be re-sealed, so those values stay readable there for good.
+func personalInClear(data json.RawMessage) (json.RawMessage, error) { return data, nil }
 
 // Register adds a command or event type whose current schema is version.
 func (r *Registry) Register(v any, version int) {

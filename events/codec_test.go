@@ -71,7 +71,7 @@ func samples() []any {
 		collection.OpenDebt{ID: id, Ref: "F-7KQ2M9", CreditorID: newID(), DebtorID: newID(), ExternalRef: "FAC-2025/0042",
 			Type: collection.DebtTypeCommercial, Principal: 12_345_678, Fees: 50_000, Currency: "DZD",
 			AcknowledgedOn: collection.DateOf(2025, time.January, 12), OriginalDueOn: collection.DateOf(2025, time.March, 31),
-			Description: "Facture impayée\nlivraison de ciment", By: by},
+			By: by, Personal: sealed},
 		collection.ChangeDebtStatus{ID: id, To: collection.DebtStatusOnHold, HoldReason: collection.HoldReasonDispute, Reason: "conteste la livraison", By: by},
 		collection.AssignDebt{ID: id, AgentID: newID(), By: by},
 		collection.RescheduleDebt{ID: id, DueOn: collection.DateOf(2025, time.June, 30), Reason: "accord verbal", By: by},
@@ -79,12 +79,12 @@ func samples() []any {
 		collection.ProposeAction{ID: id, ProposalID: newID(), Action: collection.ActionSettlement, Discount: 200_000, Reason: "règlement immédiat du reste", By: by},
 		collection.DecideProposal{ID: id, ProposalID: newID(), Approve: true, By: by},
 		collection.RecordPayment{ID: id, PaymentID: newID(), Amount: 2_500_000, ValueDate: collection.DateOf(2025, time.April, 2),
-			Method: collection.PaymentMethodCheque, Reference: "CHQ 0012345", Note: "remis à l'agence d'Oran", Overpayment: true, By: by},
+			Method: collection.PaymentMethodCheque, Reference: "CHQ 0012345", Overpayment: true, By: by, Personal: sealed},
 		collection.ReversePayment{ID: id, PaymentID: newID(), Reason: "chèque rejeté: provision insuffisante", By: by},
 		collection.DebtOpened{ID: id, Ref: "F-7KQ2M9", CreditorID: newID(), DebtorID: newID(), ExternalRef: "LOYER-03",
 			Type: collection.DebtTypeRent, Principal: 9_000_000, Fees: 0, Currency: "DZD",
 			OriginalDueOn: collection.DateOf(2025, time.March, 1), CurrentDueOn: collection.DateOf(2025, time.March, 1),
-			Status: collection.DebtStatusOpen, By: by},
+			Status: collection.DebtStatusOpen, By: by, Personal: sealed},
 		collection.DebtStatusChanged{ID: id, From: collection.DebtStatusPaymentPlan, To: collection.DebtStatusRecovered, Reason: "balance paid", By: by},
 		collection.DebtAssigned{ID: id, AgentID: newID(), Previous: newID(), By: by},
 		collection.DebtRescheduled{ID: id, From: collection.DateOf(2025, time.March, 1), To: collection.DateOf(2025, time.April, 1), Reason: "Ramadan", By: by},
@@ -96,7 +96,7 @@ func samples() []any {
 		collection.DebtWrittenOff{ID: id, ProposalID: newID(), Amount: 4_200_000, Allocation: collection.Allocation{Fees: 200_000, Principal: 4_000_000}, By: by},
 		collection.PaymentRecorded{ID: id, PaymentID: newID(), Amount: 1_000_000, ValueDate: collection.DateOf(2025, time.April, 2),
 			Method: collection.PaymentMethodBaridiMob, Reference: "BM-884512", Overpayment: true,
-			Allocation: collection.Allocation{Fees: 10_000, Principal: 900_000, Credit: 90_000}, By: by},
+			Allocation: collection.Allocation{Fees: 10_000, Principal: 900_000, Credit: 90_000}, By: by, Personal: sealed},
 		collection.PaymentReversed{ID: id, PaymentID: newID(), Amount: 1_000_000,
 			Allocation: collection.Allocation{Fees: 10_000, Principal: 900_000, Credit: 90_000}, Reason: "saisie en double", By: by},
 		collection.SetPlan{ID: id, PlanID: newID(), Instalments: []collection.Instalment{
@@ -110,19 +110,21 @@ func samples() []any {
 			Reason: "révision", Supersedes: newID(), SetOn: collection.DateOf(2025, time.April, 20), By: by},
 		collection.PromiseMade{ID: id, PromiseID: newID(), Amount: 300_000, Due: collection.DateOf(2025, time.April, 30),
 			MadeOn: collection.DateOf(2025, time.April, 20), By: by},
-		collection.AttachDocument{ID: id, DocumentID: newID(), Name: "عقد البيع - contrat.pdf", MediaType: collection.MediaTypePDF,
-			Size: 482_113, SHA256: strings.Repeat("ab", 32), Kind: collection.DocumentKindContract, By: by},
+		collection.AttachDocument{ID: id, DocumentID: newID(), MediaType: collection.MediaTypePDF,
+			Size: 482_113, SHA256: strings.Repeat("ab", 32), Kind: collection.DocumentKindContract, By: by, Personal: sealed},
 		collection.LogInteraction{ID: id, InteractionID: newID(), Channel: collection.InteractionCall,
-			Direction: collection.DirectionOutbound, Outcome: collection.CallOutcomePromise, Summary: "promet de payer\nsamedi",
+			Direction: collection.DirectionOutbound, Outcome: collection.CallOutcomePromise,
 			OccurredAt: time.Date(2025, 4, 20, 9, 30, 15, 123_000_000, time.UTC), FollowUp: &collection.FollowUp{TaskID: newID(),
-				Due: time.Date(2025, 4, 26, 8, 0, 0, 0, time.UTC), Assignee: newID(), Title: "vérifier le paiement promis"}, By: by},
+				Due: time.Date(2025, 4, 26, 8, 0, 0, 0, time.UTC), Assignee: newID(), Personal: collection.Sealed{1, 7, 7}},
+			By: by, Personal: sealed},
 		collection.CompleteTask{ID: id, TaskID: newID(), By: by},
-		collection.DocumentAttached{ID: id, DocumentID: newID(), Name: "scan.jpg", MediaType: collection.MediaTypeJPEG,
-			Size: 1, SHA256: strings.Repeat("0f", 32), Kind: collection.DocumentKindBailiffReport, By: by},
+		collection.DocumentAttached{ID: id, DocumentID: newID(), MediaType: collection.MediaTypeJPEG,
+			Size: 1, SHA256: strings.Repeat("0f", 32), Kind: collection.DocumentKindBailiffReport, By: by, Personal: sealed},
 		collection.InteractionLogged{ID: id, InteractionID: newID(), Channel: collection.InteractionVisit,
-			Outcome: collection.CallOutcomeRefusal, OccurredAt: time.Date(2025, 4, 21, 14, 0, 0, 0, time.UTC), By: by},
-		collection.TaskCreated{ID: id, TaskID: newID(), InteractionID: newID(), Title: "relancer", Due: time.Date(2025, 4, 22, 7, 0, 0, 0, time.UTC),
-			Assignee: newID(), By: by},
+			Outcome: collection.CallOutcomeRefusal, OccurredAt: time.Date(2025, 4, 21, 14, 0, 0, 0, time.UTC), By: by,
+			Personal: sealed},
+		collection.TaskCreated{ID: id, TaskID: newID(), InteractionID: newID(), Due: time.Date(2025, 4, 22, 7, 0, 0, 0, time.UTC),
+			Assignee: newID(), By: by, Personal: sealed},
 		collection.TaskCompleted{ID: id, TaskID: newID(), By: by},
 		collection.OpenLegalProcedure{ID: id, ProcedureID: newID(), Kind: collection.LegalKindPaymentOrder,
 			Court: "Tribunal de Sidi M'Hamed", Section: "commerciale", CaseNumber: "25/01234", Bailiff: "Me Benali, huissier de justice",
@@ -141,6 +143,19 @@ func samples() []any {
 				Due: collection.DateOf(2025, time.July, 6), Days: 30, Franc: true}},
 			Ends: []collection.LegalDeadlineRef{{Seq: 2, Name: "hearing"}}, By: by},
 	}
+}
+
+// schemaVersion is the current schema version of each record type: 1 but
+// for those listed.
+func schemaVersion(typ string) int {
+	switch typ {
+	case "debt.attach_document", "debt.document_attached": // v2: the name sealed
+		return 2
+	case "debt.open", "debt.opened", "debt.record_payment", "debt.payment_recorded", "debt.log_interaction",
+		"debt.interaction_logged", "debt.task_created": // v2: the text about the debtor sealed
+		return 2
+	}
+	return 1
 }
 
 func typeOf(v any) string {
@@ -174,8 +189,8 @@ func TestCodecRoundTripsEveryType(t *testing.T) {
 				t.Fatalf("Encode: %v", err)
 			}
 			current, ok := reg.Version(typ)
-			if gotTyp != typ || !ok || version != current || version != 1 {
-				t.Errorf("Encode = (%q, v%d), want (%q, v%d)", gotTyp, version, typ, current)
+			if gotTyp != typ || !ok || version != current || version != schemaVersion(typ) {
+				t.Errorf("Encode = (%q, v%d), want (%q, v%d)", gotTyp, version, typ, schemaVersion(typ))
 			}
 			// The personal part never travels in clear in data.
 			var fields map[string]json.RawMessage
@@ -426,4 +441,127 @@ func TestRegistryPanicsOnMisuse(t *testing.T) {
 	reg := events.NewRegistry()
 	mustPanic("Register of a non-record", func() { reg.Register(struct{}{}, 1) })
 	mustPanic("AddUpcaster of an unregistered type", func() { reg.AddUpcaster("debtor.note_added", 1, nestAuthor) })
+}
+
+// TestDocumentRecordsOfVersion1: a document record of version 1 carried
+// its name in clear and no personal part; it still reads, name included,
+// while version 2 writes no name in data.
+func TestDocumentRecordsOfVersion1(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	id, docID, by := newID(), newID(), newID()
+	sum := strings.Repeat("ab", 32)
+	v1 := `{"id":"` + id + `","document_id":"` + docID + `","name":"CNI Amina.jpg","media_type":"image/jpeg",` +
+		`"size":1234,"sha256":"` + sum + `","kind":"other","by":"` + by + `"}`
+	wantCmd := collection.AttachDocument{ID: id, DocumentID: docID, Name: "CNI Amina.jpg", MediaType: collection.MediaTypeJPEG,
+		Size: 1234, SHA256: sum, Kind: collection.DocumentKindOther, By: by}
+
+	ev, err := reg.DecodeEvent(&events.Envelope{Type: "debt.document_attached", V: 1, Data: json.RawMessage(v1)})
+	if want := collection.DocumentAttached(wantCmd); err != nil || !reflect.DeepEqual(ev, want) {
+		t.Errorf("v1 event = %#v, %v; want %#v", ev, err, want)
+	}
+	cmd, err := reg.DecodeCommand(&events.CommandEnvelope{Type: "debt.attach_document", V: 1, Data: json.RawMessage(v1),
+		Aggregate: events.AggregateRef{Type: collection.DebtAggregate, ID: id}})
+	if err != nil || !reflect.DeepEqual(cmd, wantCmd) {
+		t.Errorf("v1 command = %#v, %v; want %#v", cmd, err, wantCmd)
+	}
+
+	sealedCmd := wantCmd
+	sealedCmd.Name, sealedCmd.Personal = "", collection.Sealed{1, 2, 3}
+	_, v, data, err := reg.Encode(collection.DocumentAttached(sealedCmd))
+	if err != nil || v != 2 || strings.Contains(string(data), `"name"`) {
+		t.Errorf("Encode = v%d %s, %v; want v2 without a name", v, data, err)
+	}
+}
+
+// TestDebtTextRecordsOfVersion1: the records that carried free text about
+// the debtor in clear (version 1: a description, a note, a summary, a
+// task's title) still read, the text as an already open value and no
+// personal part; version 2 writes no text in data.
+func TestDebtTextRecordsOfVersion1(t *testing.T) {
+	t.Parallel()
+	reg := events.NewRegistry()
+	id, other, by := newID(), newID(), newID()
+	at := time.Date(2025, 4, 20, 9, 30, 0, 0, time.UTC)
+	due := collection.DateOf(2025, time.March, 31)
+	for _, tc := range []struct {
+		typ, v1 string
+		want    any // as decoded
+		sealed  any // as version 2 writes it: the text sealed
+	}{
+		{"debt.open",
+			`{"id":"` + id + `","ref":"F-7KQ2M9","creditor_id":"` + other + `","debtor_id":"` + other + `","external_ref":"X","type":"rent",` +
+				`"principal":1,"fees":0,"currency":"DZD","original_due_on":"2025-03-31","description":"loyer\nimpayé","by":"` + by + `"}`,
+			collection.OpenDebt{ID: id, Ref: "F-7KQ2M9", CreditorID: other, DebtorID: other, ExternalRef: "X", Type: "rent",
+				Principal: 1, Currency: "DZD", OriginalDueOn: due, Description: "loyer\nimpayé", By: by},
+			collection.OpenDebt{ID: id, Ref: "F-7KQ2M9", CreditorID: other, DebtorID: other, ExternalRef: "X", Type: "rent",
+				Principal: 1, Currency: "DZD", OriginalDueOn: due, By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.opened",
+			`{"id":"` + id + `","ref":"F-7KQ2M9","creditor_id":"` + other + `","debtor_id":"` + other + `","external_ref":"X","type":"rent",` +
+				`"principal":1,"fees":0,"currency":"DZD","original_due_on":"2025-03-31","current_due_on":"2025-03-31",` +
+				`"description":"loyer impayé","status":"open","by":"` + by + `"}`,
+			collection.DebtOpened{ID: id, Ref: "F-7KQ2M9", CreditorID: other, DebtorID: other, ExternalRef: "X", Type: "rent",
+				Principal: 1, Currency: "DZD", OriginalDueOn: due, CurrentDueOn: due, Description: "loyer impayé", Status: "open", By: by},
+			collection.DebtOpened{ID: id, Ref: "F-7KQ2M9", CreditorID: other, DebtorID: other, ExternalRef: "X", Type: "rent",
+				Principal: 1, Currency: "DZD", OriginalDueOn: due, CurrentDueOn: due, Status: "open", By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.record_payment",
+			`{"id":"` + id + `","payment_id":"` + other + `","amount":5,"value_date":"2025-03-31","method":"cash",` +
+				`"note":"chômeur depuis mars","by":"` + by + `"}`,
+			collection.RecordPayment{ID: id, PaymentID: other, Amount: 5, ValueDate: due, Method: "cash", Note: "chômeur depuis mars", By: by},
+			collection.RecordPayment{ID: id, PaymentID: other, Amount: 5, ValueDate: due, Method: "cash", By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.payment_recorded",
+			`{"id":"` + id + `","payment_id":"` + other + `","amount":5,"value_date":"2025-03-31","method":"cash",` +
+				`"note":"chômeur depuis mars","allocation":{"fees":0,"principal":5,"credit":0},"by":"` + by + `"}`,
+			collection.PaymentRecorded{ID: id, PaymentID: other, Amount: 5, ValueDate: due, Method: "cash", Note: "chômeur depuis mars",
+				Allocation: collection.Allocation{Principal: 5}, By: by},
+			collection.PaymentRecorded{ID: id, PaymentID: other, Amount: 5, ValueDate: due, Method: "cash",
+				Allocation: collection.Allocation{Principal: 5}, By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.log_interaction",
+			`{"id":"` + id + `","interaction_id":"` + other + `","channel":"note","summary":"épouse hospitalisée",` +
+				`"occurred_at":"2025-04-20T09:30:00Z","follow_up":{"task_id":"` + by + `","due":"2025-04-20T09:30:00Z",` +
+				`"assignee":"` + by + `","title":"rappeler"},"by":"` + by + `"}`,
+			collection.LogInteraction{ID: id, InteractionID: other, Channel: "note", Summary: "épouse hospitalisée", OccurredAt: at,
+				FollowUp: &collection.FollowUp{TaskID: by, Due: at, Assignee: by, Title: "rappeler"}, By: by},
+			collection.LogInteraction{ID: id, InteractionID: other, Channel: "note", OccurredAt: at,
+				FollowUp: &collection.FollowUp{TaskID: by, Due: at, Assignee: by, Personal: collection.Sealed{3}}, By: by,
+				Personal: collection.Sealed{1, 2}}},
+		{"debt.interaction_logged",
+			`{"id":"` + id + `","interaction_id":"` + other + `","channel":"note","summary":"épouse hospitalisée",` +
+				`"occurred_at":"2025-04-20T09:30:00Z","by":"` + by + `"}`,
+			collection.InteractionLogged{ID: id, InteractionID: other, Channel: "note", Summary: "épouse hospitalisée", OccurredAt: at, By: by},
+			collection.InteractionLogged{ID: id, InteractionID: other, Channel: "note", OccurredAt: at, By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.task_created",
+			`{"id":"` + id + `","task_id":"` + other + `","title":"rappeler","due":"2025-04-20T09:30:00Z","assignee":"` + by +
+				`","by":"` + by + `"}`,
+			collection.TaskCreated{ID: id, TaskID: other, Title: "rappeler", Due: at, Assignee: by, By: by},
+			collection.TaskCreated{ID: id, TaskID: other, Due: at, Assignee: by, By: by, Personal: collection.Sealed{1, 2}}},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			t.Parallel()
+			got, err := reg.Decode(tc.typ, 1, json.RawMessage(tc.v1), nil)
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("v1 = %#v, %v; want %#v", got, err, tc.want)
+			}
+			if _, isEvent := tc.want.(collection.Event); !isEvent {
+				env := &events.CommandEnvelope{Type: tc.typ, V: 1, Data: json.RawMessage(tc.v1),
+					Aggregate: events.AggregateRef{Type: collection.DebtAggregate, ID: id}}
+				if got, err := reg.DecodeCommand(env); err != nil || !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("v1 command = %#v, %v", got, err)
+				}
+			}
+			typ, v, data, err := reg.Encode(tc.sealed)
+			if err != nil || typ != tc.typ || v != 2 {
+				t.Fatalf("Encode = %s v%d, %v; want %s v2", typ, v, err, tc.typ)
+			}
+			for _, field := range []string{`"description":`, `"note":`, `"summary":`, `"title":`} {
+				if strings.Contains(string(data), field) {
+					t.Errorf("v2 data carries %s: %s", field, data)
+				}
+			}
+			back, err := reg.Decode(tc.typ, 2, data, personalOf(tc.sealed))
+			if err != nil || !reflect.DeepEqual(back, tc.sealed) {
+				t.Errorf("v2 round trip = %#v, %v; want %#v", back, err, tc.sealed)
+			}
+		})
+	}
 }

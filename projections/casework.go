@@ -15,17 +15,22 @@ import (
 // only; who may see a row is decided by its debt (the API reads the debt,
 // scoped, first), and the work queue's priority (days past due, balance)
 // is read from debts when it is listed, so nothing here depends on the
-// other projections or on the day.
+// day. The summaries and titles are opened with the debtor's data key
+// (debtTexts: the debtor is read from debts), and blanked when the
+// debtor is erased.
 //
 // A document's bytes are not in the log nor here: the API wrote them to
 // the blob store under the document's id before the command.
-type Casework struct{}
+type Casework struct{ personal Personal }
+
+// NewCasework returns the casework projection; p opens the texts.
+func NewCasework(p Personal) *Casework { return &Casework{personal: p} }
 
 // Name implements Projection.
-func (Casework) Name() string { return "casework" }
+func (*Casework) Name() string { return "casework" }
 
 // Tables implements Projection.
-func (Casework) Tables() []string { return []string{"documents", "interactions", "tasks"} }
+func (*Casework) Tables() []string { return []string{"documents", "interactions", "tasks"} }
 
 // caseworkBatch collects a batch's writes.
 type caseworkBatch struct {
@@ -36,7 +41,12 @@ type caseworkBatch struct {
 }
 
 // Apply implements Projection.
-func (Casework) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+func (c *Casework) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+	q := store.New(tx)
+	texts, err := loadDebtTexts(ctx, q, c.personal, recs)
+	if err != nil {
+		return err
+	}
 	var b caseworkBatch
 	for _, r := range recs {
 		at := r.Env.OccurredAt
@@ -53,22 +63,32 @@ func (Casework) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 			d.UploadedBy = append(d.UploadedBy, e.By)
 			d.UploadedAt = append(d.UploadedAt, at)
 		case collection.InteractionLogged:
+			text, erased, err := texts.open(ctx, r)
+			if err != nil {
+				return failAt(r, err)
+			}
 			i := &b.interactions
 			i.ID = append(i.ID, e.InteractionID)
 			i.DebtID = append(i.DebtID, e.ID)
 			i.Channel = append(i.Channel, e.Channel)
 			i.Direction = append(i.Direction, e.Direction)
 			i.Outcome = append(i.Outcome, e.Outcome)
-			i.Summary = append(i.Summary, e.Summary)
+			i.Summary = append(i.Summary, text.Summary)
+			i.SummaryErased = append(i.SummaryErased, erased)
 			i.OccurredAt = append(i.OccurredAt, e.OccurredAt)
 			i.LoggedBy = append(i.LoggedBy, e.By)
 			i.LoggedAt = append(i.LoggedAt, at)
 		case collection.TaskCreated:
+			text, erased, err := texts.open(ctx, r)
+			if err != nil {
+				return failAt(r, err)
+			}
 			t := &b.tasks
 			t.ID = append(t.ID, e.TaskID)
 			t.DebtID = append(t.DebtID, e.ID)
 			t.InteractionID = append(t.InteractionID, e.InteractionID)
-			t.Title = append(t.Title, e.Title)
+			t.Title = append(t.Title, text.Title)
+			t.TitleErased = append(t.TitleErased, erased)
 			t.DueAt = append(t.DueAt, e.Due)
 			t.AssigneeID = append(t.AssigneeID, e.Assignee)
 			t.CreatedBy = append(t.CreatedBy, e.By)
@@ -80,7 +100,10 @@ func (Casework) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 			c.At = append(c.At, at)
 		}
 	}
-	return b.write(ctx, store.New(tx))
+	if err := b.write(ctx, q); err != nil {
+		return err
+	}
+	return eraseDebtTexts(ctx, recs, q.InteractionsEraseSummaries, q.TasksEraseTitles)
 }
 
 // write stores the batch: the new tasks before the completions, so that a

@@ -16,13 +16,18 @@ import (
 // own allocation, as the decider computed it; the balance is derived from
 // the totals with the aggregate's identity:
 // balance = principal + charges − discount − written_off − paid + credit.
-type Debts struct{}
+// Descriptions and notes are opened with the debtor's data key
+// (debtTexts), and blanked when the debtor is erased.
+type Debts struct{ personal Personal }
+
+// NewDebts returns the debts projection; p opens the texts.
+func NewDebts(p Personal) *Debts { return &Debts{personal: p} }
 
 // Name implements Projection.
-func (Debts) Name() string { return "debts" }
+func (*Debts) Name() string { return "debts" }
 
 // Tables implements Projection.
-func (Debts) Tables() []string {
+func (*Debts) Tables() []string {
 	return []string{"debts", "payments", "debt_proposals", "debt_debtor_wilayas"}
 }
 
@@ -38,14 +43,18 @@ type debtBatch struct {
 	// wilayas is each debtor's wilaya as known after this batch's debtor
 	// events, for the debts it opens.
 	wilayas map[string]int32
+	texts   *debtTexts
 }
 
 // Apply implements Projection.
-func (d Debts) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+func (d *Debts) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 	q := store.New(tx)
 	b := debtBatch{wilayas: map[string]int32{}}
 	changed, err := b.debtorWilayas(ctx, q, recs)
 	if err != nil {
+		return err
+	}
+	if b.texts, err = loadDebtTexts(ctx, q, d.personal, recs); err != nil {
 		return err
 	}
 	err = foldParties(ctx, tx, noPersonal{}, recs, partyFold[store.Debt]{
@@ -55,8 +64,8 @@ func (d Debts) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		},
 		idOf:    func(r *store.Debt) string { return r.ID },
 		version: func(r *store.Debt) int64 { return r.Version },
-		apply: func(_ context.Context, row *store.Debt, r Record) (*store.Debt, error) {
-			return b.apply(row, r)
+		apply: func(ctx context.Context, row *store.Debt, r Record) (*store.Debt, error) {
+			return b.apply(ctx, row, r)
 		},
 		finish: func(row *store.Debt, r Record) {
 			row.Version, row.UpdatedAt = r.Env.Aggregate.Version, r.Env.OccurredAt
@@ -95,7 +104,7 @@ func (d Debts) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 			return fmt.Errorf("write proposal decisions: %w", err)
 		}
 	}
-	return nil
+	return eraseDebtTexts(ctx, recs, q.DebtsEraseDescriptions, q.PaymentsEraseNotes)
 }
 
 // debtorWilayas records the wilaya of every debtor this batch registers or
@@ -142,8 +151,12 @@ func (b *debtBatch) debtorWilayas(ctx context.Context, q *store.Queries, recs []
 	return changed, nil
 }
 
-func (b *debtBatch) apply(row *store.Debt, r Record) (*store.Debt, error) {
+func (b *debtBatch) apply(ctx context.Context, row *store.Debt, r Record) (*store.Debt, error) {
 	at := r.Env.OccurredAt
+	text, erased, err := b.texts.open(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	if e, ok := r.Event.(collection.DebtOpened); ok {
 		if row != nil {
 			return nil, fmt.Errorf("debt %s opened twice", e.ID)
@@ -152,7 +165,7 @@ func (b *debtBatch) apply(row *store.Debt, r Record) (*store.Debt, error) {
 			ID: e.ID, Ref: e.Ref, CreditorID: e.CreditorID, DebtorID: e.DebtorID, ExternalRef: e.ExternalRef,
 			Type: e.Type, Currency: e.Currency, Status: e.Status, Principal: e.Principal, Charges: e.Fees,
 			AcknowledgedOn: datePtr(e.AcknowledgedOn), OriginalDueOn: e.OriginalDueOn.Time(),
-			CurrentDueOn: e.CurrentDueOn.Time(), Description: e.Description, CreatedAt: at,
+			CurrentDueOn: e.CurrentDueOn.Time(), Description: text.Description, DescriptionErased: erased, CreatedAt: at,
 			Wilaya: wilayaPtr(b.wilayas, e.DebtorID),
 		}, nil
 	}
@@ -218,7 +231,8 @@ func (b *debtBatch) apply(row *store.Debt, r Record) (*store.Debt, error) {
 		p.RecordedAt = append(p.RecordedAt, at)
 		p.Method = append(p.Method, e.Method)
 		p.Reference = append(p.Reference, e.Reference)
-		p.Note = append(p.Note, e.Note)
+		p.Note = append(p.Note, text.Note)
+		p.NoteErased = append(p.NoteErased, erased)
 		p.AllocFees = append(p.AllocFees, e.Allocation.Fees)
 		p.AllocPrincipal = append(p.AllocPrincipal, e.Allocation.Principal)
 		p.AllocCredit = append(p.AllocCredit, e.Allocation.Credit)
@@ -309,6 +323,7 @@ func writeDebts(ctx context.Context, q *store.Queries, rows []*store.Debt) error
 		}
 		up.Wilaya = append(up.Wilaya, w)
 		up.Description = append(up.Description, r.Description)
+		up.DescriptionErased = append(up.DescriptionErased, r.DescriptionErased)
 		up.LastPaymentOn = append(up.LastPaymentOn, dateText(r.LastPaymentOn))
 		up.Version = append(up.Version, r.Version)
 		up.CreatedAt = append(up.CreatedAt, r.CreatedAt)

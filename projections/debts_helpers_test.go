@@ -69,7 +69,9 @@ func (p *portfolio) generateDebts(spec portfolioSpec) error {
 		n := base + i
 		// Streams of their own: the parties' use n*2 and n*2+1.
 		rng := rand.New(rand.NewPCG(spec.Seed, 1<<40|uint64(n)))
-		l := newDebtLife(n, today, rng, p.staff)
+		l := newDebtLife(n, today, rng, p.staff, func(debtorID string, text collection.DebtPersonal) (collection.Sealed, error) {
+			return p.sealText(ctx, debtorID, text)
+		})
 		if err := l.live(creditors[rng.IntN(len(creditors))], debtors[rng.IntN(len(debtors))]); err != nil {
 			return err
 		}
@@ -174,7 +176,7 @@ func (p *portfolio) submitLives(ctx context.Context, lives []*debtLife) error {
 			Aggregate:       events.AggregateRef{Type: collection.DebtAggregate, ID: o.life.id},
 			ExpectedVersion: collection.AnyVersion, IssuedAt: now,
 			Actor:         events.Actor{UserID: o.cmd.by, Role: o.cmd.role, IP: "127.0.0.1"},
-			CorrelationID: "projections-test", Data: data,
+			CorrelationID: "projections-test", Data: data, Personal: personalOf(o.cmd.cmd),
 		})
 		if err != nil {
 			return err
@@ -280,12 +282,17 @@ type debtLife struct {
 	// "payment with credit", "payment backdated", "cheque presented again".
 	tally map[string]int
 	refs  int
+	// seal seals a description or a note under the debtor's data key, as
+	// the API does.
+	seal sealFunc
 }
 
-func newDebtLife(n int, today collection.Date, rng *rand.Rand, staff staffIDs) *debtLife {
+type sealFunc func(debtorID string, text collection.DebtPersonal) (collection.Sealed, error)
+
+func newDebtLife(n int, today collection.Date, rng *rand.Rand, staff staffIDs, seal sealFunc) *debtLife {
 	b, _ := collection.BehaviourOf(collection.DebtAggregate)
 	id := uuid.Must(uuid.NewV7()).String()
-	return &debtLife{n: n, id: id, rng: rng, today: today, staff: staff, b: b,
+	return &debtLife{n: n, id: id, rng: rng, today: today, staff: staff, b: b, seal: seal,
 		state: b.New(id).(collection.DebtState), tally: map[string]int{}}
 }
 
@@ -377,9 +384,12 @@ func (l *debtLife) live(creditorID, debtorID string) error {
 	if l.rng.IntN(2) == 0 {
 		in.Description = pick(l.rng, debtDescriptions)
 	}
-	open, err := in.Validate()
+	open, text, err := in.Validate()
 	if err != nil {
 		return fmt.Errorf("debt %d: %w", l.n, err)
+	}
+	if open.Personal, err = l.seal(debtorID, text); err != nil {
+		return err
 	}
 	by := l.agent()
 	open.ID, open.Ref, open.By = l.id, fmt.Sprintf("F-T%06d", l.n), by
@@ -579,9 +589,12 @@ func (l *debtLife) pay(kind string) error {
 	if l.rng.IntN(5) == 0 {
 		in.Note = pick(l.rng, paymentNotes)
 	}
-	cmd, err := in.Validate(l.today)
+	cmd, text, err := in.Validate(l.today)
 	if err != nil {
 		return fmt.Errorf("debt %d payment: %w", l.n, err)
+	}
+	if cmd.Personal, err = l.seal(l.state.DebtorID, text); err != nil {
+		return err
 	}
 	by := l.agent()
 	cmd.ID, cmd.PaymentID, cmd.By = l.id, uuid.Must(uuid.NewV7()).String(), by

@@ -324,6 +324,23 @@ func (p *portfolio) seal(ctx context.Context, subject string, v any) (collection
 	return p.app.Sealer.Seal(ctx, subject, v)
 }
 
+// sealText seals a text about a debtor as the API does: nil when there is
+// none.
+func (p *portfolio) sealText(ctx context.Context, debtorID string, text collection.DebtPersonal) (collection.Sealed, error) {
+	if text.IsZero() {
+		return nil, nil
+	}
+	return p.seal(ctx, debtorID, text)
+}
+
+// personalOf is the personal part of a command or an event, if any.
+func personalOf(v any) []byte {
+	if pc, ok := v.(collection.PersonalCarrier); ok {
+		return pc.PersonalPart()
+	}
+	return nil
+}
+
 // submit sends a command through the bus and requires it accepted.
 func (p *portfolio) submit(ctx context.Context, id string, cmd collection.Command) error {
 	out, err := submitCommand(ctx, p.app, id, cmd)
@@ -349,10 +366,7 @@ func submitCommand(ctx context.Context, app *apptest.App, id string, cmd collect
 	if err != nil {
 		return nil, err
 	}
-	var personal []byte
-	if pc, ok := cmd.(collection.PersonalCarrier); ok {
-		personal = pc.PersonalPart()
-	}
+	personal := personalOf(cmd)
 	env := &events.CommandEnvelope{
 		ID: uuid.Must(uuid.NewV7()).String(), Type: typ, V: v,
 		Aggregate:       events.AggregateRef{Type: cmd.Aggregate(), ID: id},

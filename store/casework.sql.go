@@ -129,28 +129,30 @@ func (q *Queries) DocumentsOfDebt(ctx context.Context, debtID string) ([]Documen
 }
 
 const interactionGet = `-- name: InteractionGet :one
-SELECT i.id, i.debt_id, i.channel, i.direction, i.outcome, i.summary, i.occurred_at, i.logged_by, i.logged_at,
-    t.id AS task_id, t.title AS task_title, t.due_at AS task_due_at, t.assignee_id AS task_assignee_id,
-    t.status AS task_status
+SELECT i.id, i.debt_id, i.channel, i.direction, i.outcome, i.summary, i.summary_erased, i.occurred_at, i.logged_by,
+    i.logged_at, t.id AS task_id, t.title AS task_title, t.title_erased AS task_title_erased, t.due_at AS task_due_at,
+    t.assignee_id AS task_assignee_id, t.status AS task_status
 FROM interactions i LEFT JOIN tasks t ON t.interaction_id = i.id
 WHERE i.id = $1
 `
 
 type InteractionGetRow struct {
-	ID             string
-	DebtID         string
-	Channel        string
-	Direction      string
-	Outcome        string
-	Summary        string
-	OccurredAt     time.Time
-	LoggedBy       string
-	LoggedAt       time.Time
-	TaskID         *string
-	TaskTitle      *string
-	TaskDueAt      *time.Time
-	TaskAssigneeID *string
-	TaskStatus     *string
+	ID              string
+	DebtID          string
+	Channel         string
+	Direction       string
+	Outcome         string
+	Summary         string
+	SummaryErased   bool
+	OccurredAt      time.Time
+	LoggedBy        string
+	LoggedAt        time.Time
+	TaskID          *string
+	TaskTitle       *string
+	TaskTitleErased *bool
+	TaskDueAt       *time.Time
+	TaskAssigneeID  *string
+	TaskStatus      *string
 }
 
 func (q *Queries) InteractionGet(ctx context.Context, id string) (InteractionGetRow, error) {
@@ -163,11 +165,13 @@ func (q *Queries) InteractionGet(ctx context.Context, id string) (InteractionGet
 		&i.Direction,
 		&i.Outcome,
 		&i.Summary,
+		&i.SummaryErased,
 		&i.OccurredAt,
 		&i.LoggedBy,
 		&i.LoggedAt,
 		&i.TaskID,
 		&i.TaskTitle,
+		&i.TaskTitleErased,
 		&i.TaskDueAt,
 		&i.TaskAssigneeID,
 		&i.TaskStatus,
@@ -175,23 +179,38 @@ func (q *Queries) InteractionGet(ctx context.Context, id string) (InteractionGet
 	return i, err
 }
 
+const interactionsEraseSummaries = `-- name: InteractionsEraseSummaries :exec
+UPDATE interactions i SET summary = '', summary_erased = true
+FROM debts d
+WHERE d.debtor_id = ANY($1::uuid[]) AND i.debt_id = d.id AND i.summary <> ''
+`
+
+// Blanks the summaries of erased debtors' interactions, found through
+// their debts (indexed by debtor).
+func (q *Queries) InteractionsEraseSummaries(ctx context.Context, debtorIds []string) error {
+	_, err := q.db.Exec(ctx, interactionsEraseSummaries, debtorIds)
+	return err
+}
+
 const interactionsInsert = `-- name: InteractionsInsert :exec
-INSERT INTO interactions (id, debt_id, channel, direction, outcome, summary, occurred_at, logged_by, logged_at)
+INSERT INTO interactions (id, debt_id, channel, direction, outcome, summary, summary_erased, occurred_at, logged_by,
+    logged_at)
 SELECT unnest($1::uuid[]), unnest($2::uuid[]), unnest($3::text[]), unnest($4::text[]),
-    unnest($5::text[]), unnest($6::text[]), unnest($7::timestamptz[]), unnest($8::text[]),
-    unnest($9::timestamptz[])
+    unnest($5::text[]), unnest($6::text[]), unnest($7::boolean[]),
+    unnest($8::timestamptz[]), unnest($9::text[]), unnest($10::timestamptz[])
 `
 
 type InteractionsInsertParams struct {
-	ID         []string
-	DebtID     []string
-	Channel    []string
-	Direction  []string
-	Outcome    []string
-	Summary    []string
-	OccurredAt []time.Time
-	LoggedBy   []string
-	LoggedAt   []time.Time
+	ID            []string
+	DebtID        []string
+	Channel       []string
+	Direction     []string
+	Outcome       []string
+	Summary       []string
+	SummaryErased []bool
+	OccurredAt    []time.Time
+	LoggedBy      []string
+	LoggedAt      []time.Time
 }
 
 func (q *Queries) InteractionsInsert(ctx context.Context, arg InteractionsInsertParams) error {
@@ -202,6 +221,7 @@ func (q *Queries) InteractionsInsert(ctx context.Context, arg InteractionsInsert
 		arg.Direction,
 		arg.Outcome,
 		arg.Summary,
+		arg.SummaryErased,
 		arg.OccurredAt,
 		arg.LoggedBy,
 		arg.LoggedAt,
@@ -210,9 +230,9 @@ func (q *Queries) InteractionsInsert(ctx context.Context, arg InteractionsInsert
 }
 
 const interactionsOfDebt = `-- name: InteractionsOfDebt :many
-SELECT i.id, i.debt_id, i.channel, i.direction, i.outcome, i.summary, i.occurred_at, i.logged_by, i.logged_at,
-    t.id AS task_id, t.title AS task_title, t.due_at AS task_due_at, t.assignee_id AS task_assignee_id,
-    t.status AS task_status
+SELECT i.id, i.debt_id, i.channel, i.direction, i.outcome, i.summary, i.summary_erased, i.occurred_at, i.logged_by,
+    i.logged_at, t.id AS task_id, t.title AS task_title, t.title_erased AS task_title_erased, t.due_at AS task_due_at,
+    t.assignee_id AS task_assignee_id, t.status AS task_status
 FROM interactions i LEFT JOIN tasks t ON t.interaction_id = i.id
 WHERE i.debt_id = $1
   AND ($2::timestamptz IS NULL
@@ -229,20 +249,22 @@ type InteractionsOfDebtParams struct {
 }
 
 type InteractionsOfDebtRow struct {
-	ID             string
-	DebtID         string
-	Channel        string
-	Direction      string
-	Outcome        string
-	Summary        string
-	OccurredAt     time.Time
-	LoggedBy       string
-	LoggedAt       time.Time
-	TaskID         *string
-	TaskTitle      *string
-	TaskDueAt      *time.Time
-	TaskAssigneeID *string
-	TaskStatus     *string
+	ID              string
+	DebtID          string
+	Channel         string
+	Direction       string
+	Outcome         string
+	Summary         string
+	SummaryErased   bool
+	OccurredAt      time.Time
+	LoggedBy        string
+	LoggedAt        time.Time
+	TaskID          *string
+	TaskTitle       *string
+	TaskTitleErased *bool
+	TaskDueAt       *time.Time
+	TaskAssigneeID  *string
+	TaskStatus      *string
 }
 
 // Most recent first, each with the task it created, if any.
@@ -267,11 +289,13 @@ func (q *Queries) InteractionsOfDebt(ctx context.Context, arg InteractionsOfDebt
 			&i.Direction,
 			&i.Outcome,
 			&i.Summary,
+			&i.SummaryErased,
 			&i.OccurredAt,
 			&i.LoggedBy,
 			&i.LoggedAt,
 			&i.TaskID,
 			&i.TaskTitle,
+			&i.TaskTitleErased,
 			&i.TaskDueAt,
 			&i.TaskAssigneeID,
 			&i.TaskStatus,
@@ -287,7 +311,7 @@ func (q *Queries) InteractionsOfDebt(ctx context.Context, arg InteractionsOfDebt
 }
 
 const taskGet = `-- name: TaskGet :one
-SELECT t.id, t.debt_id, t.interaction_id, t.title, t.due_at, t.assignee_id, t.status, t.created_by, t.created_at, t.completed_by, t.completed_at, d.ref AS debt_ref, d.status AS debt_status, d.balance AS debt_balance,
+SELECT t.id, t.debt_id, t.interaction_id, t.title, t.due_at, t.assignee_id, t.status, t.created_by, t.created_at, t.completed_by, t.completed_at, t.title_erased, d.ref AS debt_ref, d.status AS debt_status, d.balance AS debt_balance,
     (CASE WHEN d.status IN ('open', 'amicable', 'payment_plan', 'legal', 'on_hold')
           THEN greatest(0, $1::date - d.current_due_on) ELSE 0 END)::int AS days_past_due
 FROM tasks t JOIN debts d ON d.id = t.debt_id
@@ -311,6 +335,7 @@ type TaskGetRow struct {
 	CreatedAt     time.Time
 	CompletedBy   string
 	CompletedAt   *time.Time
+	TitleErased   bool
 	DebtRef       string
 	DebtStatus    string
 	DebtBalance   int64
@@ -332,6 +357,7 @@ func (q *Queries) TaskGet(ctx context.Context, arg TaskGetParams) (TaskGetRow, e
 		&i.CreatedAt,
 		&i.CompletedBy,
 		&i.CompletedAt,
+		&i.TitleErased,
 		&i.DebtRef,
 		&i.DebtStatus,
 		&i.DebtBalance,
@@ -342,9 +368,9 @@ func (q *Queries) TaskGet(ctx context.Context, arg TaskGetParams) (TaskGetRow, e
 
 const taskQueue = `-- name: TaskQueue :many
 SELECT q.id, q.debt_id, q.interaction_id, q.title, q.due_at, q.assignee_id, q.status, q.created_by, q.created_at,
-    q.completed_by, q.completed_at, q.debt_ref, q.debt_status, q.debt_balance, q.days_past_due
+    q.completed_by, q.completed_at, q.title_erased, q.debt_ref, q.debt_status, q.debt_balance, q.days_past_due
 FROM (
-    SELECT t.id, t.debt_id, t.interaction_id, t.title, t.due_at, t.assignee_id, t.status, t.created_by, t.created_at, t.completed_by, t.completed_at, d.ref AS debt_ref, d.status AS debt_status, d.balance AS debt_balance,
+    SELECT t.id, t.debt_id, t.interaction_id, t.title, t.due_at, t.assignee_id, t.status, t.created_by, t.created_at, t.completed_by, t.completed_at, t.title_erased, d.ref AS debt_ref, d.status AS debt_status, d.balance AS debt_balance,
         (CASE WHEN d.status IN ('open', 'amicable', 'payment_plan', 'legal', 'on_hold')
               THEN greatest(0, $1::date - d.current_due_on) ELSE 0 END)::int AS days_past_due
     FROM tasks t JOIN debts d ON d.id = t.debt_id
@@ -387,6 +413,7 @@ type TaskQueueRow struct {
 	CreatedAt     time.Time
 	CompletedBy   string
 	CompletedAt   *time.Time
+	TitleErased   bool
 	DebtRef       string
 	DebtStatus    string
 	DebtBalance   int64
@@ -429,6 +456,7 @@ func (q *Queries) TaskQueue(ctx context.Context, arg TaskQueueParams) ([]TaskQue
 			&i.CreatedAt,
 			&i.CompletedBy,
 			&i.CompletedAt,
+			&i.TitleErased,
 			&i.DebtRef,
 			&i.DebtStatus,
 			&i.DebtBalance,
@@ -466,12 +494,23 @@ func (q *Queries) TasksComplete(ctx context.Context, arg TasksCompleteParams) (i
 	return result.RowsAffected(), nil
 }
 
+const tasksEraseTitles = `-- name: TasksEraseTitles :exec
+UPDATE tasks t SET title = '', title_erased = true
+FROM debts d
+WHERE d.debtor_id = ANY($1::uuid[]) AND t.debt_id = d.id AND t.title <> ''
+`
+
+func (q *Queries) TasksEraseTitles(ctx context.Context, debtorIds []string) error {
+	_, err := q.db.Exec(ctx, tasksEraseTitles, debtorIds)
+	return err
+}
+
 const tasksInsert = `-- name: TasksInsert :exec
-INSERT INTO tasks (id, debt_id, interaction_id, title, due_at, assignee_id, status, created_by, created_at,
-    completed_by, completed_at)
+INSERT INTO tasks (id, debt_id, interaction_id, title, title_erased, due_at, assignee_id, status, created_by,
+    created_at, completed_by, completed_at)
 SELECT unnest($1::uuid[]), unnest($2::uuid[]), nullif(unnest($3::text[]), '')::uuid,
-    unnest($4::text[]), unnest($5::timestamptz[]), unnest($6::uuid[]), 'open',
-    unnest($7::text[]), unnest($8::timestamptz[]), '', NULL
+    unnest($4::text[]), unnest($5::boolean[]), unnest($6::timestamptz[]),
+    unnest($7::uuid[]), 'open', unnest($8::text[]), unnest($9::timestamptz[]), '', NULL
 `
 
 type TasksInsertParams struct {
@@ -479,6 +518,7 @@ type TasksInsertParams struct {
 	DebtID        []string
 	InteractionID []string
 	Title         []string
+	TitleErased   []bool
 	DueAt         []time.Time
 	AssigneeID    []string
 	CreatedBy     []string
@@ -491,6 +531,7 @@ func (q *Queries) TasksInsert(ctx context.Context, arg TasksInsertParams) error 
 		arg.DebtID,
 		arg.InteractionID,
 		arg.Title,
+		arg.TitleErased,
 		arg.DueAt,
 		arg.AssigneeID,
 		arg.CreatedBy,

@@ -146,6 +146,32 @@ func (q *Queries) DebtorOpenDebtCount(ctx context.Context, arg DebtorOpenDebtCou
 	return count, err
 }
 
+const debtorsErased = `-- name: DebtorsErased :many
+SELECT id FROM debtors WHERE id = ANY($1::uuid[]) AND erased
+`
+
+// Which of these debtors are erased: nothing written about them is shown
+// any more, whatever key a process still caches.
+func (q *Queries) DebtorsErased(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, debtorsErased, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const debtorsGetMany = `-- name: DebtorsGetMany :many
 SELECT debtors.id, debtors.ref, debtors.status, debtors.kind, debtors.full_name, debtors.nin, debtors.nif, debtors.rc, debtors.phones, debtors.email, debtors.address, debtors.wilaya, debtors.preferred_channel, debtors.language, debtors.erased, debtors.search, debtors.version, debtors.created_at, debtors.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN debtors ON debtors.id = wanted.id
 `

@@ -11,7 +11,7 @@ import (
 )
 
 const debtByExternalRef = `-- name: DebtByExternalRef :one
-SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at FROM debts WHERE creditor_id = $1 AND external_ref = $2
+SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at, description_erased FROM debts WHERE creditor_id = $1 AND external_ref = $2
 `
 
 type DebtByExternalRefParams struct {
@@ -50,12 +50,13 @@ func (q *Queries) DebtByExternalRef(ctx context.Context, arg DebtByExternalRefPa
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DescriptionErased,
 	)
 	return i, err
 }
 
 const debtGet = `-- name: DebtGet :one
-SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at FROM debts WHERE id = $1
+SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at, description_erased FROM debts WHERE id = $1
   AND ($2::uuid IS NULL OR creditor_id = $2)
   AND ($3::uuid IS NULL OR debtor_id = $3)
 `
@@ -99,12 +100,13 @@ func (q *Queries) DebtGet(ctx context.Context, arg DebtGetParams) (Debt, error) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DescriptionErased,
 	)
 	return i, err
 }
 
 const debtListByBalance = `-- name: DebtListByBalance :many
-SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at FROM debts d
+SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at, d.description_erased FROM debts d
 WHERE ($1::text IS NULL OR d.status = $1)
   AND (NOT $2::boolean OR d.status IN ('open', 'amicable', 'payment_plan', 'legal', 'on_hold'))
   AND ($3::uuid IS NULL OR d.creditor_id = $3)
@@ -204,6 +206,7 @@ func (q *Queries) DebtListByBalance(ctx context.Context, arg DebtListByBalancePa
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DescriptionErased,
 		); err != nil {
 			return nil, err
 		}
@@ -216,7 +219,7 @@ func (q *Queries) DebtListByBalance(ctx context.Context, arg DebtListByBalancePa
 }
 
 const debtListByDue = `-- name: DebtListByDue :many
-SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at FROM debts d
+SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at, d.description_erased FROM debts d
 WHERE ($1::text IS NULL OR d.status = $1)
   AND (NOT $2::boolean OR d.status IN ('open', 'amicable', 'payment_plan', 'legal', 'on_hold'))
   AND ($3::uuid IS NULL OR d.creditor_id = $3)
@@ -316,6 +319,7 @@ func (q *Queries) DebtListByDue(ctx context.Context, arg DebtListByDueParams) ([
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DescriptionErased,
 		); err != nil {
 			return nil, err
 		}
@@ -329,7 +333,7 @@ func (q *Queries) DebtListByDue(ctx context.Context, arg DebtListByDueParams) ([
 
 const debtListNewest = `-- name: DebtListNewest :many
 
-SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at FROM debts d
+SELECT d.id, d.ref, d.creditor_id, d.debtor_id, d.external_ref, d.type, d.currency, d.status, d.previous_status, d.hold_reason, d.principal, d.charges, d.discount, d.written_off, d.paid, d.credit, d.balance, d.acknowledged_on, d.original_due_on, d.current_due_on, d.agent_id, d.wilaya, d.description, d.last_payment_on, d.version, d.created_at, d.updated_at, d.description_erased FROM debts d
 WHERE ($1::text IS NULL OR d.status = $1)
   AND (NOT $2::boolean OR d.status IN ('open', 'amicable', 'payment_plan', 'legal', 'on_hold'))
   AND ($3::uuid IS NULL OR d.creditor_id = $3)
@@ -431,6 +435,7 @@ func (q *Queries) DebtListNewest(ctx context.Context, arg DebtListNewestParams) 
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DescriptionErased,
 		); err != nil {
 			return nil, err
 		}
@@ -482,8 +487,20 @@ func (q *Queries) DebtorWilayasUpsert(ctx context.Context, arg DebtorWilayasUpse
 	return err
 }
 
+const debtsEraseDescriptions = `-- name: DebtsEraseDescriptions :exec
+UPDATE debts SET description = '', description_erased = true
+WHERE debtor_id = ANY($1::uuid[]) AND description <> ''
+`
+
+// Blanks the descriptions of erased debtors' debts (their key is
+// destroyed in the same transaction); a rebuild blanks the same.
+func (q *Queries) DebtsEraseDescriptions(ctx context.Context, debtorIds []string) error {
+	_, err := q.db.Exec(ctx, debtsEraseDescriptions, debtorIds)
+	return err
+}
+
 const debtsGetMany = `-- name: DebtsGetMany :many
-SELECT debts.id, debts.ref, debts.creditor_id, debts.debtor_id, debts.external_ref, debts.type, debts.currency, debts.status, debts.previous_status, debts.hold_reason, debts.principal, debts.charges, debts.discount, debts.written_off, debts.paid, debts.credit, debts.balance, debts.acknowledged_on, debts.original_due_on, debts.current_due_on, debts.agent_id, debts.wilaya, debts.description, debts.last_payment_on, debts.version, debts.created_at, debts.updated_at FROM unnest($1::uuid[]) AS wanted(id) JOIN debts ON debts.id = wanted.id
+SELECT debts.id, debts.ref, debts.creditor_id, debts.debtor_id, debts.external_ref, debts.type, debts.currency, debts.status, debts.previous_status, debts.hold_reason, debts.principal, debts.charges, debts.discount, debts.written_off, debts.paid, debts.credit, debts.balance, debts.acknowledged_on, debts.original_due_on, debts.current_due_on, debts.agent_id, debts.wilaya, debts.description, debts.last_payment_on, debts.version, debts.created_at, debts.updated_at, debts.description_erased FROM unnest($1::uuid[]) AS wanted(id) JOIN debts ON debts.id = wanted.id
 `
 
 func (q *Queries) DebtsGetMany(ctx context.Context, ids []string) ([]Debt, error) {
@@ -523,6 +540,7 @@ func (q *Queries) DebtsGetMany(ctx context.Context, ids []string) ([]Debt, error
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DescriptionErased,
 		); err != nil {
 			return nil, err
 		}
@@ -570,15 +588,16 @@ func (q *Queries) DebtsTruncate(ctx context.Context) error {
 const debtsUpsert = `-- name: DebtsUpsert :exec
 INSERT INTO debts (id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason,
     principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on,
-    agent_id, wilaya, description, last_payment_on, version, created_at, updated_at)
+    agent_id, wilaya, description, description_erased, last_payment_on, version, created_at, updated_at)
 SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::uuid[]),
     unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
     unnest($9::text[]), unnest($10::text[]), unnest($11::bigint[]),
     unnest($12::bigint[]), unnest($13::bigint[]), unnest($14::bigint[]), unnest($15::bigint[]),
     unnest($16::bigint[]), unnest($17::bigint[]), nullif(unnest($18::text[]), '')::date,
     unnest($19::date[]), unnest($20::date[]), nullif(unnest($21::text[]), '')::uuid,
-    nullif(unnest($22::int[]), 0), unnest($23::text[]), nullif(unnest($24::text[]), '')::date, unnest($25::bigint[]),
-    unnest($26::timestamptz[]), unnest($27::timestamptz[])
+    nullif(unnest($22::int[]), 0), unnest($23::text[]), unnest($24::boolean[]),
+    nullif(unnest($25::text[]), '')::date, unnest($26::bigint[]),
+    unnest($27::timestamptz[]), unnest($28::timestamptz[])
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status, previous_status = excluded.previous_status, hold_reason = excluded.hold_reason,
     principal = excluded.principal, charges = excluded.charges, discount = excluded.discount,
@@ -589,33 +608,34 @@ ON CONFLICT (id) DO UPDATE SET
 `
 
 type DebtsUpsertParams struct {
-	ID             []string
-	Ref            []string
-	CreditorID     []string
-	DebtorID       []string
-	ExternalRef    []string
-	Type           []string
-	Currency       []string
-	Status         []string
-	PreviousStatus []string
-	HoldReason     []string
-	Principal      []int64
-	Charges        []int64
-	Discount       []int64
-	WrittenOff     []int64
-	Paid           []int64
-	Credit         []int64
-	Balance        []int64
-	AcknowledgedOn []string
-	OriginalDueOn  []time.Time
-	CurrentDueOn   []time.Time
-	AgentID        []string
-	Wilaya         []int32
-	Description    []string
-	LastPaymentOn  []string
-	Version        []int64
-	CreatedAt      []time.Time
-	UpdatedAt      []time.Time
+	ID                []string
+	Ref               []string
+	CreditorID        []string
+	DebtorID          []string
+	ExternalRef       []string
+	Type              []string
+	Currency          []string
+	Status            []string
+	PreviousStatus    []string
+	HoldReason        []string
+	Principal         []int64
+	Charges           []int64
+	Discount          []int64
+	WrittenOff        []int64
+	Paid              []int64
+	Credit            []int64
+	Balance           []int64
+	AcknowledgedOn    []string
+	OriginalDueOn     []time.Time
+	CurrentDueOn      []time.Time
+	AgentID           []string
+	Wilaya            []int32
+	Description       []string
+	DescriptionErased []bool
+	LastPaymentOn     []string
+	Version           []int64
+	CreatedAt         []time.Time
+	UpdatedAt         []time.Time
 }
 
 func (q *Queries) DebtsUpsert(ctx context.Context, arg DebtsUpsertParams) error {
@@ -643,6 +663,7 @@ func (q *Queries) DebtsUpsert(ctx context.Context, arg DebtsUpsertParams) error 
 		arg.AgentID,
 		arg.Wilaya,
 		arg.Description,
+		arg.DescriptionErased,
 		arg.LastPaymentOn,
 		arg.Version,
 		arg.CreatedAt,
@@ -652,7 +673,7 @@ func (q *Queries) DebtsUpsert(ctx context.Context, arg DebtsUpsertParams) error 
 }
 
 const paymentGet = `-- name: PaymentGet :one
-SELECT id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason FROM payments WHERE id = $1
+SELECT id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason, note_erased FROM payments WHERE id = $1
   AND ($2::uuid IS NULL OR creditor_id = $2)
   AND ($3::uuid IS NULL OR debtor_id = $3)
 `
@@ -683,12 +704,26 @@ func (q *Queries) PaymentGet(ctx context.Context, arg PaymentGetParams) (Payment
 		&i.RecordedBy,
 		&i.ReversedAt,
 		&i.ReversalReason,
+		&i.NoteErased,
 	)
 	return i, err
 }
 
+const paymentsEraseNotes = `-- name: PaymentsEraseNotes :exec
+UPDATE payments p SET note = '', note_erased = true
+FROM debts d
+WHERE d.debtor_id = ANY($1::uuid[]) AND p.debt_id = d.id AND p.note <> ''
+`
+
+// Blanks the notes of erased debtors' payments, found through their debts
+// (indexed by debtor).
+func (q *Queries) PaymentsEraseNotes(ctx context.Context, debtorIds []string) error {
+	_, err := q.db.Exec(ctx, paymentsEraseNotes, debtorIds)
+	return err
+}
+
 const paymentsOfDebt = `-- name: PaymentsOfDebt :many
-SELECT id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason FROM payments WHERE debt_id = $1 ORDER BY value_date, recorded_at, id
+SELECT id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason, note_erased FROM payments WHERE debt_id = $1 ORDER BY value_date, recorded_at, id
 `
 
 func (q *Queries) PaymentsOfDebt(ctx context.Context, debtID string) ([]Payment, error) {
@@ -717,6 +752,7 @@ func (q *Queries) PaymentsOfDebt(ctx context.Context, debtID string) ([]Payment,
 			&i.RecordedBy,
 			&i.ReversedAt,
 			&i.ReversalReason,
+			&i.NoteErased,
 		); err != nil {
 			return nil, err
 		}
@@ -749,12 +785,12 @@ func (q *Queries) PaymentsReverse(ctx context.Context, arg PaymentsReverseParams
 
 const paymentsUpsert = `-- name: PaymentsUpsert :exec
 INSERT INTO payments (id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note,
-    alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason)
+    note_erased, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason)
 SELECT unnest($1::uuid[]), unnest($2::uuid[]), unnest($3::uuid[]), unnest($4::uuid[]),
     unnest($5::bigint[]), unnest($6::date[]), unnest($7::timestamptz[]), unnest($8::text[]),
-    unnest($9::text[]), unnest($10::text[]), unnest($11::bigint[]), unnest($12::bigint[]),
-    unnest($13::bigint[]), unnest($14::text[]), nullif(unnest($15::text[]), '')::timestamptz,
-    unnest($16::text[])
+    unnest($9::text[]), unnest($10::text[]), unnest($11::boolean[]), unnest($12::bigint[]),
+    unnest($13::bigint[]), unnest($14::bigint[]), unnest($15::text[]),
+    nullif(unnest($16::text[]), '')::timestamptz, unnest($17::text[])
 ON CONFLICT (id) DO UPDATE SET reversed_at = excluded.reversed_at, reversal_reason = excluded.reversal_reason
 `
 
@@ -769,6 +805,7 @@ type PaymentsUpsertParams struct {
 	Method         []string
 	Reference      []string
 	Note           []string
+	NoteErased     []bool
 	AllocFees      []int64
 	AllocPrincipal []int64
 	AllocCredit    []int64
@@ -789,6 +826,7 @@ func (q *Queries) PaymentsUpsert(ctx context.Context, arg PaymentsUpsertParams) 
 		arg.Method,
 		arg.Reference,
 		arg.Note,
+		arg.NoteErased,
 		arg.AllocFees,
 		arg.AllocPrincipal,
 		arg.AllocCredit,

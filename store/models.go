@@ -110,33 +110,34 @@ type DataKey struct {
 }
 
 type Debt struct {
-	ID             string
-	Ref            string
-	CreditorID     string
-	DebtorID       string
-	ExternalRef    string
-	Type           string
-	Currency       string
-	Status         string
-	PreviousStatus string
-	HoldReason     string
-	Principal      int64
-	Charges        int64
-	Discount       int64
-	WrittenOff     int64
-	Paid           int64
-	Credit         int64
-	Balance        int64
-	AcknowledgedOn *time.Time
-	OriginalDueOn  time.Time
-	CurrentDueOn   time.Time
-	AgentID        *string
-	Wilaya         *int32
-	Description    string
-	LastPaymentOn  *time.Time
-	Version        int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID                string
+	Ref               string
+	CreditorID        string
+	DebtorID          string
+	ExternalRef       string
+	Type              string
+	Currency          string
+	Status            string
+	PreviousStatus    string
+	HoldReason        string
+	Principal         int64
+	Charges           int64
+	Discount          int64
+	WrittenOff        int64
+	Paid              int64
+	Credit            int64
+	Balance           int64
+	AcknowledgedOn    *time.Time
+	OriginalDueOn     time.Time
+	CurrentDueOn      time.Time
+	AgentID           *string
+	Wilaya            *int32
+	Description       string
+	LastPaymentOn     *time.Time
+	Version           int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DescriptionErased bool
 }
 
 type DebtDebtorWilaya struct {
@@ -243,15 +244,16 @@ type Import struct {
 }
 
 type Interaction struct {
-	ID         string
-	DebtID     string
-	Channel    string
-	Direction  string
-	Outcome    string
-	Summary    string
-	OccurredAt time.Time
-	LoggedBy   string
-	LoggedAt   time.Time
+	ID            string
+	DebtID        string
+	Channel       string
+	Direction     string
+	Outcome       string
+	Summary       string
+	OccurredAt    time.Time
+	LoggedBy      string
+	LoggedAt      time.Time
+	SummaryErased bool
 }
 
 type LegalDeadline struct {
@@ -356,6 +358,7 @@ type Payment struct {
 	RecordedBy     string
 	ReversedAt     *time.Time
 	ReversalReason string
+	NoteErased     bool
 }
 
 type PaymentPlan struct {
@@ -459,6 +462,7 @@ type Task struct {
 	CreatedAt     time.Time
 	CompletedBy   string
 	CompletedAt   *time.Time
+	TitleErased   bool
 }
 
 type UniqueClaim struct {

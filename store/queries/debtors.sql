@@ -56,3 +56,8 @@ TRUNCATE debtors;
 -- The debtor's debts still worked (open_statuses: collection.OpenDebtStatuses),
 -- which keep the debtor from being erased.
 SELECT count(*) FROM debts WHERE debtor_id = @debtor_id AND status = ANY(@open_statuses::text[]);
+
+-- name: DebtorsErased :many
+-- Which of these debtors are erased: nothing written about them is shown
+-- any more, whatever key a process still caches.
+SELECT id FROM debtors WHERE id = ANY(@ids::uuid[]) AND erased;

@@ -4,14 +4,15 @@ SELECT debts.* FROM unnest(@ids::uuid[]) AS wanted(id) JOIN debts ON debts.id = 
 -- name: DebtsUpsert :exec
 INSERT INTO debts (id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason,
     principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on,
-    agent_id, wilaya, description, last_payment_on, version, created_at, updated_at)
+    agent_id, wilaya, description, description_erased, last_payment_on, version, created_at, updated_at)
 SELECT unnest(@id::uuid[]), unnest(@ref::text[]), unnest(@creditor_id::uuid[]), unnest(@debtor_id::uuid[]),
     unnest(@external_ref::text[]), unnest(@type::text[]), unnest(@currency::text[]), unnest(@status::text[]),
     unnest(@previous_status::text[]), unnest(@hold_reason::text[]), unnest(@principal::bigint[]),
     unnest(@charges::bigint[]), unnest(@discount::bigint[]), unnest(@written_off::bigint[]), unnest(@paid::bigint[]),
     unnest(@credit::bigint[]), unnest(@balance::bigint[]), nullif(unnest(@acknowledged_on::text[]), '')::date,
     unnest(@original_due_on::date[]), unnest(@current_due_on::date[]), nullif(unnest(@agent_id::text[]), '')::uuid,
-    nullif(unnest(@wilaya::int[]), 0), unnest(@description::text[]), nullif(unnest(@last_payment_on::text[]), '')::date, unnest(@version::bigint[]),
+    nullif(unnest(@wilaya::int[]), 0), unnest(@description::text[]), unnest(@description_erased::boolean[]),
+    nullif(unnest(@last_payment_on::text[]), '')::date, unnest(@version::bigint[]),
     unnest(@created_at::timestamptz[]), unnest(@updated_at::timestamptz[])
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status, previous_status = excluded.previous_status, hold_reason = excluded.hold_reason,
@@ -50,12 +51,12 @@ SELECT * FROM debts WHERE creditor_id = @creditor_id AND external_ref = @externa
 
 -- name: PaymentsUpsert :exec
 INSERT INTO payments (id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note,
-    alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason)
+    note_erased, alloc_fees, alloc_principal, alloc_credit, recorded_by, reversed_at, reversal_reason)
 SELECT unnest(@id::uuid[]), unnest(@debt_id::uuid[]), unnest(@creditor_id::uuid[]), unnest(@debtor_id::uuid[]),
     unnest(@amount::bigint[]), unnest(@value_date::date[]), unnest(@recorded_at::timestamptz[]), unnest(@method::text[]),
-    unnest(@reference::text[]), unnest(@note::text[]), unnest(@alloc_fees::bigint[]), unnest(@alloc_principal::bigint[]),
-    unnest(@alloc_credit::bigint[]), unnest(@recorded_by::text[]), nullif(unnest(@reversed_at::text[]), '')::timestamptz,
-    unnest(@reversal_reason::text[])
+    unnest(@reference::text[]), unnest(@note::text[]), unnest(@note_erased::boolean[]), unnest(@alloc_fees::bigint[]),
+    unnest(@alloc_principal::bigint[]), unnest(@alloc_credit::bigint[]), unnest(@recorded_by::text[]),
+    nullif(unnest(@reversed_at::text[]), '')::timestamptz, unnest(@reversal_reason::text[])
 ON CONFLICT (id) DO UPDATE SET reversed_at = excluded.reversed_at, reversal_reason = excluded.reversal_reason;
 
 -- name: PaymentGet :one
@@ -178,3 +179,16 @@ LIMIT @row_limit;
 UPDATE debts d SET last_payment_on = (
     SELECT max(p.value_date) FROM payments p WHERE p.debt_id = d.id AND p.reversed_at IS NULL)
 WHERE d.id = ANY(@ids::uuid[]);
+
+-- name: DebtsEraseDescriptions :exec
+-- Blanks the descriptions of erased debtors' debts (their key is
+-- destroyed in the same transaction); a rebuild blanks the same.
+UPDATE debts SET description = '', description_erased = true
+WHERE debtor_id = ANY(@debtor_ids::uuid[]) AND description <> '';
+
+-- name: PaymentsEraseNotes :exec
+-- Blanks the notes of erased debtors' payments, found through their debts
+-- (indexed by debtor).
+UPDATE payments p SET note = '', note_erased = true
+FROM debts d
+WHERE d.debtor_id = ANY(@debtor_ids::uuid[]) AND p.debt_id = d.id AND p.note <> '';

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/adc-dz/tahsil/collection"
+	"github.com/adc-dz/tahsil/keyring"
+	"github.com/adc-dz/tahsil/store"
+)
+
+// sealDebtText seals what staff wrote about a debt's debtor (a
+// description, a note, a summary, a title) under the debtor's data key,
+// so that erasing the debtor erases it: nil when there is no text. The
+// text was checked before, as the decider cannot read it. Nothing more is
+// written about a debtor already erased (409 erased).
+func (s *Server) sealDebtText(ctx context.Context, debtorID string, text collection.DebtPersonal) (collection.Sealed, error) {
+	if text.IsZero() {
+		return nil, nil
+	}
+	sealed, err := s.cfg.Sealer.Seal(ctx, debtorID, text)
+	if errors.Is(err, keyring.ErrErased) {
+		return nil, debtorErasedProblem(http.StatusConflict,
+			"debtor "+debtorID+" was erased: nothing more is written about them")
+	}
+	return sealed, err
+}
+
+// hideClearText removes from a history entry's data the text a record of
+// version 1 carried in clear about a debtor now erased, and says it is
+// erased: the history then shows what the read models do. The log keeps
+// that text; erasure cannot reach it there.
+func (s *Server) hideClearText(e *historyEntry, r store.EventLog) error {
+	v, err := s.cfg.Registry.Decode(r.Type, int(r.SchemaVersion), r.Data, nil)
+	if err != nil {
+		return err
+	}
+	c, ok := v.(collection.DebtTextCarrier)
+	if !ok || c.ClearText().IsZero() {
+		return nil
+	}
+	var fields, data map[string]json.RawMessage
+	clear, err := json.Marshal(c.ClearText())
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(clear, &fields); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(e.Data, &data); err != nil {
+		return err
+	}
+	for name := range fields {
+		delete(data, name)
+	}
+	if e.Data, err = json.Marshal(data); err != nil {
+		return err
+	}
+	e.Erased = true
+	return nil
+}
