@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -132,24 +131,18 @@ func (r *importRun) prepareChunk(ctx context.Context, chunk []*importRow) error 
 		wants = append(wants, want{claimed: claimed{"debt_external_ref", row.extKey, row.id}, row: row},
 			want{claimed: claimed{"ref", ref, row.id}, row: row})
 	}
-	p := store.ImportClaimsInsertParams{ClaimedAt: r.im.cfg.Now().UTC()}
-	for _, w := range wants {
-		p.Kind = append(p.Kind, w.kind)
-		p.Digest = append(p.Digest, r.s.digest(w.kind, w.value))
-		p.AggregateID = append(p.AggregateID, w.aggregateID)
+	claims := make([]claimed, len(wants))
+	for i, w := range wants {
+		claims[i] = w.claimed
 	}
-	got, err := r.s.q.ImportClaimsInsert(ctx, p)
+	won, err := claimBatch(ctx, r.s.q, r.s.digest, r.im.cfg.Now().UTC(), claims)
 	if err != nil {
-		return fmt.Errorf("claim unique values: %w", err)
-	}
-	won := make(map[string]bool, len(got))
-	for _, g := range got {
-		won[g.Kind+"\x00"+hex.EncodeToString(g.Digest)] = true
+		return err
 	}
 	var lost []want
 	for i, w := range wants {
 		switch {
-		case !won[w.kind+"\x00"+hex.EncodeToString(p.Digest[i])]:
+		case !won[i]:
 			lost = append(lost, w)
 		case w.row != nil:
 			w.row.claims = append(w.row.claims, w.claimed)
@@ -186,6 +179,37 @@ func (r *importRun) prepareChunk(ctx context.Context, chunk []*importRow) error 
 		}
 	}
 	return nil
+}
+
+// claimBatch claims many values in one statement and says, for each,
+// whether its aggregate got it. A value held already is lost, and so is a
+// value given twice in the batch for all but one aggregate (two random
+// references can be drawn alike): matching the result on the value alone
+// would hand the same reference to both, and their read-model rows would
+// then collide.
+func claimBatch(ctx context.Context, q *store.Queries, digest func(kind, value string) []byte, now time.Time, claims []claimed) ([]bool, error) {
+	p := store.ImportClaimsInsertParams{ClaimedAt: now}
+	for _, c := range claims {
+		p.Kind = append(p.Kind, c.kind)
+		p.Digest = append(p.Digest, digest(c.kind, c.value))
+		p.AggregateID = append(p.AggregateID, c.aggregateID)
+	}
+	got, err := q.ImportClaimsInsert(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("claim unique values: %w", err)
+	}
+	key := func(kind string, digest []byte, aggregateID string) string {
+		return kind + "\x00" + string(digest) + "\x00" + aggregateID
+	}
+	holders := make(map[string]bool, len(got))
+	for _, g := range got {
+		holders[key(g.Kind, g.Digest, g.AggregateID)] = true
+	}
+	won := make([]bool, len(claims))
+	for i, c := range claims {
+		won[i] = holders[key(c.kind, p.Digest[i], c.aggregateID)]
+	}
+	return won, nil
 }
 
 // claimAlone claims one value the batch did not get.

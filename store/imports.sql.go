@@ -55,7 +55,7 @@ FROM (SELECT unnest($2::text[]) AS kind, unnest($3::bytea[]) AS digest,
     unnest($4::uuid[]) AS aggregate_id) AS w
 ORDER BY w.kind, w.digest
 ON CONFLICT (kind, digest) DO NOTHING
-RETURNING kind, digest
+RETURNING kind, digest, aggregate_id
 `
 
 type ImportClaimsInsertParams struct {
@@ -66,14 +66,17 @@ type ImportClaimsInsertParams struct {
 }
 
 type ImportClaimsInsertRow struct {
-	Kind   string
-	Digest []byte
+	Kind        string
+	Digest      []byte
+	AggregateID string
 }
 
-// Claims many unique values in one statement and returns those claimed.
-// A value held already (or claimed concurrently) is not returned: the
-// caller claims it again alone, with UniqueClaimInsert's rules. Rows are
-// inserted in key order so that two imports cannot deadlock.
+// Claims many unique values in one statement and returns those claimed,
+// with the aggregate that got each. A value held already (or claimed
+// concurrently) is not returned, and a value given twice is returned for
+// one aggregate only: the caller claims the others again alone, with
+// UniqueClaimInsert's rules. Rows are inserted in key order so that two
+// imports cannot deadlock.
 func (q *Queries) ImportClaimsInsert(ctx context.Context, arg ImportClaimsInsertParams) ([]ImportClaimsInsertRow, error) {
 	rows, err := q.db.Query(ctx, importClaimsInsert,
 		arg.ClaimedAt,
@@ -88,7 +91,7 @@ func (q *Queries) ImportClaimsInsert(ctx context.Context, arg ImportClaimsInsert
 	items := []ImportClaimsInsertRow{}
 	for rows.Next() {
 		var i ImportClaimsInsertRow
-		if err := rows.Scan(&i.Kind, &i.Digest); err != nil {
+		if err := rows.Scan(&i.Kind, &i.Digest, &i.AggregateID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -38,17 +38,19 @@ FROM (SELECT unnest(@kind::text[]) AS kind, unnest(@digest::bytea[]) AS digest) 
 JOIN unique_claims u ON u.kind = w.kind AND u.digest = w.digest;
 
 -- name: ImportClaimsInsert :many
--- Claims many unique values in one statement and returns those claimed.
--- A value held already (or claimed concurrently) is not returned: the
--- caller claims it again alone, with UniqueClaimInsert's rules. Rows are
--- inserted in key order so that two imports cannot deadlock.
+-- Claims many unique values in one statement and returns those claimed,
+-- with the aggregate that got each. A value held already (or claimed
+-- concurrently) is not returned, and a value given twice is returned for
+-- one aggregate only: the caller claims the others again alone, with
+-- UniqueClaimInsert's rules. Rows are inserted in key order so that two
+-- imports cannot deadlock.
 INSERT INTO unique_claims (kind, digest, aggregate_id, claimed_at)
 SELECT w.kind, w.digest, w.aggregate_id, @claimed_at
 FROM (SELECT unnest(@kind::text[]) AS kind, unnest(@digest::bytea[]) AS digest,
     unnest(@aggregate_id::uuid[]) AS aggregate_id) AS w
 ORDER BY w.kind, w.digest
 ON CONFLICT (kind, digest) DO NOTHING
-RETURNING kind, digest;
+RETURNING kind, digest, aggregate_id;
 
 -- name: ImportDebtorsByPhone :many
 -- The debtors having any of the phone numbers (E.164); with
