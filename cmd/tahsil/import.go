@@ -40,19 +40,9 @@ const importUsage = `usage:
 `
 
 func importCommand(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, importUsage)
-		return errors.New("import: give debts")
-	}
-	switch args[0] {
-	case "debts":
-		return importDebts(ctx, cfg, log, args[1:], os.Stdout, os.Stderr)
-	case "help", "-h", "--help":
-		fmt.Print(importUsage)
-		return nil
-	}
-	fmt.Fprint(os.Stderr, importUsage)
-	return fmt.Errorf("import: unknown subcommand %q", args[0])
+	return dispatch("import", importUsage, args,
+		subcommand{"debts", func(args []string) error { return importDebts(ctx, cfg, log, args, os.Stdout, os.Stderr) }},
+	)
 }
 
 // maxErrorsShown bounds the row errors printed; the import record keeps

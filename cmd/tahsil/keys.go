@@ -32,24 +32,15 @@ const keysUsage = `usage:
 `
 
 func keysCommand(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, keysUsage)
-		return errors.New("keys: give fingerprint or rotate")
-	}
-	switch args[0] {
-	case "fingerprint":
-		if len(args) > 1 {
-			return fmt.Errorf("keys fingerprint: unexpected argument %q", args[1])
-		}
-		return keysFingerprint(ctx, cfg, log, os.Stdout)
-	case "rotate":
-		return keysRotate(ctx, cfg, log, args[1:], os.Stdout)
-	case "help", "-h", "--help":
-		fmt.Print(keysUsage)
-		return nil
-	}
-	fmt.Fprint(os.Stderr, keysUsage)
-	return fmt.Errorf("keys: unknown subcommand %q", args[0])
+	return dispatch("keys", keysUsage, args,
+		subcommand{"fingerprint", func(args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("keys fingerprint: unexpected argument %q", args[0])
+			}
+			return keysFingerprint(ctx, cfg, log, os.Stdout)
+		}},
+		subcommand{"rotate", func(args []string) error { return keysRotate(ctx, cfg, log, args, os.Stdout) }},
+	)
 }
 
 // keysFingerprint opens the master key as every command does, so it also

@@ -18,18 +18,11 @@ import (
 )
 
 func projectionsCommand(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		return errors.New("projections: give rebuild, status or skip")
-	}
-	switch args[0] {
-	case "rebuild":
-		return rebuild(ctx, cfg, log, args[1:])
-	case "status":
-		return projectionStatus(ctx, cfg, log)
-	case "skip":
-		return projectionSkip(ctx, cfg, log, args[1:])
-	}
-	return fmt.Errorf("projections: unknown subcommand %q", args[0])
+	return dispatch("projections", "", args,
+		subcommand{"rebuild", func(args []string) error { return rebuild(ctx, cfg, log, args) }},
+		subcommand{"status", func([]string) error { return projectionStatus(ctx, cfg, log) }},
+		subcommand{"skip", func(args []string) error { return projectionSkip(ctx, cfg, log, args) }},
+	)
 }
 
 func rebuild(ctx context.Context, cfg config, log *slog.Logger, names []string) error {

@@ -30,21 +30,12 @@ const usersUsage = `usage:
 `
 
 func usersCommand(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usersUsage)
-		return errors.New("users: give create or list")
-	}
-	switch args[0] {
-	case "create":
-		return userCreate(ctx, cfg, log, args[1:], os.Stdin, os.Stdout, os.Stderr)
-	case "list":
-		return userList(ctx, cfg, log, args[1:], os.Stdout)
-	case "help", "-h", "--help":
-		fmt.Print(usersUsage)
-		return nil
-	}
-	fmt.Fprint(os.Stderr, usersUsage)
-	return fmt.Errorf("users: unknown subcommand %q", args[0])
+	return dispatch("users", usersUsage, args,
+		subcommand{"create", func(args []string) error {
+			return userCreate(ctx, cfg, log, args, os.Stdin, os.Stdout, os.Stderr)
+		}},
+		subcommand{"list", func(args []string) error { return userList(ctx, cfg, log, args, os.Stdout) }},
+	)
 }
 
 // flagOf names the command-line flag of an input field in messages.
