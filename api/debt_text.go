@@ -53,11 +53,46 @@ func (s *Server) hideClearText(e *historyEntry, r store.EventLog) error {
 		return err
 	}
 	for name := range fields {
-		delete(data, name)
+		if err := deleteField(data, clearTextPath(name)...); err != nil {
+			return err
+		}
 	}
 	if e.Data, err = json.Marshal(data); err != nil {
 		return err
 	}
 	e.Erased = true
 	return nil
+}
+
+// clearTextPath is where a record of version 1 carried the text that
+// collection.DebtPersonal names field: the field of that name in its
+// data, but a legal step's note, which was in its details.
+func clearTextPath(field string) []string {
+	if field == "legal_note" {
+		return []string{"details", "note"}
+	}
+	return []string{field}
+}
+
+// deleteField removes the field at path from a JSON object's fields; an
+// object on the way that is absent leaves nothing to remove.
+func deleteField(data map[string]json.RawMessage, path ...string) error {
+	if len(path) == 1 {
+		delete(data, path[0])
+		return nil
+	}
+	raw, ok := data[path[0]]
+	if !ok {
+		return nil
+	}
+	var inner map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &inner); err != nil {
+		return err
+	}
+	if err := deleteField(inner, path[1:]...); err != nil {
+		return err
+	}
+	var err error
+	data[path[0]], err = json.Marshal(inner)
+	return err
 }

@@ -31,6 +31,13 @@ func TestHideClearText(t *testing.T) {
 		{"debt.interaction_logged", 2,
 			`{"id":"` + id + `","interaction_id":"` + id + `","channel":"note","occurred_at":"2025-04-20T09:30:00Z","by":"` + id + `"}`,
 			"", false},
+		// A legal step's note was in its details; the other details stay.
+		{"debt.legal_step_recorded", 1,
+			`{"id":"` + id + `","procedure_id":"` + id + `","step_id":"` + id + `","seq":1,"step":"filed","on":"2025-03-31","details":{"case_number":"25/04417","note":"renvoi: il est hospitalisé"},"by":"` + id + `"}`,
+			`{"by":"` + id + `","details":{"case_number":"25/04417"},"id":"` + id + `","on":"2025-03-31","procedure_id":"` + id + `","seq":1,"step":"filed","step_id":"` + id + `"}`, true},
+		{"debt.legal_step_recorded", 2,
+			`{"id":"` + id + `","procedure_id":"` + id + `","step_id":"` + id + `","seq":1,"step":"filed","on":"2025-03-31","details":{"case_number":"25/04417"},"by":"` + id + `"}`,
+			"", false},
 		{"debt.status_changed", 1, `{"id":"` + id + `","from":"open","to":"withdrawn","reason":"retrait","by":"` + id + `"}`, "", false},
 	} {
 		e := historyEntry{Data: json.RawMessage(tc.data)}

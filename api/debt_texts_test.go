@@ -13,7 +13,8 @@ import (
 )
 
 // debtTexts are what staff wrote about a debtor on a case file, with the
-// erased flags the API shows beside them.
+// erased flags the API shows beside them. LegalNote is the note of the
+// step of the debt's legal procedure (details.note there).
 type debtTexts struct {
 	Description       string `json:"description"`
 	DescriptionErased bool   `json:"description_erased"`
@@ -23,10 +24,13 @@ type debtTexts struct {
 	SummaryErased     bool   `json:"summary_erased"`
 	Title             string `json:"title"`
 	TitleErased       bool   `json:"title_erased"`
+	LegalNote         string `json:"-"`
+	LegalNoteErased   bool   `json:"-"`
 }
 
 // readDebtTexts reads a debt's texts through the API: the case file, its
-// payments, its interactions with their tasks, the work queue.
+// payments, its interactions with their tasks, the work queue, its legal
+// procedure (the list and the procedure itself).
 func readDebtTexts(t testing.TB, c *client, debtID string) debtTexts {
 	t.Helper()
 	var got debtTexts
@@ -51,6 +55,22 @@ func readDebtTexts(t testing.TB, c *client, debtID string) debtTexts {
 	r.decode(t, &tasks)
 	if len(payments.Items) != 1 || len(interactions.Items) != 1 || interactions.Items[0].FollowUp == nil || len(tasks.Items) != 1 {
 		t.Fatalf("debt %s: %d payments, %+v interactions, %d tasks", debtID, len(payments.Items), interactions.Items, len(tasks.Items))
+	}
+	r = c.get("/api/v1/debts/" + debtID + "/legal-procedures")
+	want(t, r, http.StatusOK)
+	var procs page[legalProcedureBody]
+	r.decode(t, &procs)
+	if len(procs.Items) != 1 || len(procs.Items[0].Steps) != 1 {
+		t.Fatalf("debt %s: legal procedures %+v", debtID, procs.Items)
+	}
+	step := procs.Items[0].Steps[0].Details
+	got.LegalNote, got.LegalNoteErased = step.Note, step.NoteErased
+	r = c.get("/api/v1/legal-procedures/" + procs.Items[0].ID)
+	want(t, r, http.StatusOK)
+	var proc legalProcedureBody
+	r.decode(t, &proc)
+	if len(proc.Steps) != 1 || proc.Steps[0].Details != step {
+		t.Errorf("the procedure's steps %+v, the list's %+v", proc.Steps, step)
 	}
 	i, task := interactions.Items[0], tasks.Items[0]
 	got.Note, got.NoteErased = payments.Items[0].Note, payments.Items[0].NoteErased
@@ -87,16 +107,26 @@ func historyTexts(t testing.TB, c *client, debtID string) (texts map[string]map[
 				t.Errorf("%s carries its %s in data: %s", e.Type, field, e.Data)
 			}
 		}
+		var details map[string]json.RawMessage
+		if raw, ok := data["details"]; ok {
+			if err := json.Unmarshal(raw, &details); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, ok := details["note"]; ok {
+			t.Errorf("%s carries its note in data: %s", e.Type, e.Data)
+		}
 	}
 	return texts, erased
 }
 
 // TestDebtTextsSealed works a case file through the API, an import too,
-// with free text about the debtor everywhere it goes: the API answers
-// with the text, the log (read with kcat) holds none of it in clear, and
-// once the debtor is erased the texts show as erased in the case file,
-// its lists, the work queue and the history, also after a rebuild, and
-// nothing more is written about them.
+// with free text about the debtor everywhere it goes (a legal step's note
+// too): the API answers with the text, the log (read with kcat) holds
+// none of it in clear, and once the debtor is erased the texts show as
+// erased in the case file, its lists, the work queue, its legal procedure
+// and the history, also after a rebuild, and nothing more is written
+// about them.
 func TestDebtTextsSealed(t *testing.T) {
 	t.Parallel()
 	kcat, err := exec.LookPath("kcat")
@@ -114,6 +144,7 @@ func TestDebtTextsSealed(t *testing.T) {
 		Note:        "Payé par sa sœur, Quetzal-Privé",
 		Summary:     "زوجته في المستشفى\nOrnithorynque-Secret rappellera",
 		Title:       "Rappeler après l'hôpital, Wapiti-Caché",
+		LegalNote:   "Renvoi demandé: hospitalisé à Blida\nCasoar-Sous-Scellé",
 	}
 	imported := "Libellé-Kumquat-Importé, chômage"
 	var debtID, importedID string
@@ -132,6 +163,17 @@ func TestDebtTextsSealed(t *testing.T) {
 		if i.Summary != texts.Summary || i.FollowUp == nil || i.FollowUp.Title != texts.Title {
 			t.Errorf("interaction %+v %+v", i, i.FollowUp)
 		}
+		legalEscalate(t, c, admin.on(t), debtID)
+		proc := legalOpen(t, c, debtID, obj{"kind": "payment_order", "court": "Tribunal de Blida", "claimed_amount": 100_000,
+			"opened_on": day(-1)})
+		note := " " + strings.ReplaceAll(texts.LegalNote, "\n", "\r\n") + " "
+		if p := legalStep(t, c, proc.ID, obj{"step": "filed", "details": obj{"case_number": "25/04417", "note": note}}); len(p.Steps) != 1 ||
+			p.Steps[0].Details.Note != texts.LegalNote || p.Steps[0].Details.CaseNumber != "25/04417" {
+			t.Errorf("legal step %+v", p.Steps)
+		}
+		// The note is checked before it is sealed.
+		r := c.post("/api/v1/legal-procedures/"+proc.ID+"/steps", obj{"step": "served", "details": obj{"note": "a\u202eb"}})
+		wantProblem(t, r, http.StatusUnprocessableEntity, "details.note")
 		if got := readDebtTexts(t, c, debtID); got != texts {
 			t.Errorf("texts %+v, want %+v", got, texts)
 		}
@@ -139,6 +181,7 @@ func TestDebtTextsSealed(t *testing.T) {
 		for typ, want := range map[string]map[string]any{
 			"debt.opened": {"description": texts.Description}, "debt.payment_recorded": {"note": texts.Note},
 			"debt.interaction_logged": {"summary": texts.Summary}, "debt.task_created": {"title": texts.Title},
+			"debt.legal_step_recorded": {"legal_note": texts.LegalNote},
 		} {
 			if got, _ := json.Marshal(h[typ]); string(got) != string(must(json.Marshal(want))) || erased[typ] {
 				t.Errorf("history of %s: %s (erased %v)", typ, got, erased[typ])
@@ -153,7 +196,7 @@ func TestDebtTextsSealed(t *testing.T) {
 		if run.Created != 1 {
 			t.Fatalf("import: %+v", run)
 		}
-		r := c.get("/api/v1/debts?creditor_id=" + cr.ID + "&q=IMP-TXT-1")
+		r = c.get("/api/v1/debts?creditor_id=" + cr.ID + "&q=IMP-TXT-1")
 		want(t, r, http.StatusOK)
 		var l page[debt]
 		r.decode(t, &l)
@@ -164,10 +207,12 @@ func TestDebtTextsSealed(t *testing.T) {
 	})
 
 	t.Run("the log holds no text in clear", func(t *testing.T) {
-		secrets := withEncodings(append(strings.Split(texts.Summary, "\n"),
-			texts.Description, texts.Note, texts.Title, imported, "Zéphyrine", "Quetzal", "Ornithorynque", "Wapiti", "Kumquat"))
+		secrets := withEncodings(append(append(strings.Split(texts.Summary, "\n"), strings.Split(texts.LegalNote, "\n")...),
+			texts.Description, texts.Note, texts.Title, imported, "Zéphyrine", "Quetzal", "Ornithorynque", "Wapiti", "Kumquat",
+			"Casoar"))
 		sealedTypes := map[string]bool{"debt.open": true, "debt.opened": true, "debt.record_payment": true,
-			"debt.payment_recorded": true, "debt.log_interaction": true, "debt.interaction_logged": true, "debt.task_created": true}
+			"debt.payment_recorded": true, "debt.log_interaction": true, "debt.interaction_logged": true, "debt.task_created": true,
+			"debt.record_legal_step": true, "debt.legal_step_recorded": true}
 		for _, topic := range []string{"tahsil.events", "tahsil.commands"} {
 			out := runKcat(t, kcat, app.Brokers[0], topic)
 			for _, s := range secrets {
@@ -186,7 +231,7 @@ func TestDebtTextsSealed(t *testing.T) {
 					}
 				}
 			}
-			if seen < 4 {
+			if seen < 5 {
 				t.Errorf("%s: %d records of the sealed types", topic, seen)
 			}
 		}
@@ -205,6 +250,8 @@ func TestDebtTextsSealed(t *testing.T) {
 		// still is logged.
 		body := obj{"channel": "note", "summary": "nouvelle adresse"}
 		wantSlug(t, c.post("/api/v1/debts/"+debtID+"/interactions", body), http.StatusConflict, "erased")
+		wantSlug(t, c.post("/api/v1/legal-procedures/"+legalProcedureOf(t, c, debtID)+"/steps",
+			obj{"step": "closed", "details": obj{"outcome": "withdrawn", "note": "nouvelle adresse"}}), http.StatusConflict, "erased")
 		c.logInteraction(importedID, obj{"channel": "call", "direction": "outbound", "outcome": "no_answer"})
 	})
 
@@ -218,12 +265,13 @@ func TestDebtTextsSealed(t *testing.T) {
 // and the description of another debt of the same debtor.
 func wantErasedTexts(t testing.TB, c *client, debtID, otherID string) {
 	t.Helper()
-	erased := debtTexts{DescriptionErased: true, NoteErased: true, SummaryErased: true, TitleErased: true}
+	erased := debtTexts{DescriptionErased: true, NoteErased: true, SummaryErased: true, TitleErased: true, LegalNoteErased: true}
 	if got := readDebtTexts(t, c, debtID); got != erased {
 		t.Errorf("texts after the erasure %+v", got)
 	}
 	h, flags := historyTexts(t, c, debtID)
-	for _, typ := range []string{"debt.opened", "debt.payment_recorded", "debt.interaction_logged", "debt.task_created"} {
+	for _, typ := range []string{"debt.opened", "debt.payment_recorded", "debt.interaction_logged", "debt.task_created",
+		"debt.legal_step_recorded"} {
 		if h[typ] != nil || !flags[typ] {
 			t.Errorf("history of %s after the erasure: %v (erased %v)", typ, h[typ], flags[typ])
 		}
@@ -235,6 +283,19 @@ func wantErasedTexts(t testing.TB, c *client, debtID, otherID string) {
 	if other != (debtTexts{DescriptionErased: true}) {
 		t.Errorf("the imported debt after the erasure %+v", other)
 	}
+}
+
+// legalProcedureOf is the id of a debt's one legal procedure.
+func legalProcedureOf(t testing.TB, c *client, debtID string) string {
+	t.Helper()
+	r := c.get("/api/v1/debts/" + debtID + "/legal-procedures")
+	want(t, r, http.StatusOK)
+	var procs page[legalProcedureBody]
+	r.decode(t, &procs)
+	if len(procs.Items) != 1 {
+		t.Fatalf("debt %s: %d legal procedures", debtID, len(procs.Items))
+	}
+	return procs.Items[0].ID
 }
 
 func must[T any](v T, err error) T {

@@ -32,7 +32,7 @@ import (
 const DefaultDeadlineWindow = 30
 
 // legalDetailsView are a step's typed details; only those of its kind of
-// step are present.
+// step are present. NoteErased says its note was erased with the debtor.
 type legalDetailsView struct {
 	HearingOn     string `json:"hearing_on,omitempty"`
 	Room          string `json:"room,omitempty"`
@@ -42,6 +42,7 @@ type legalDetailsView struct {
 	Section       string `json:"section,omitempty"`
 	CaseNumber    string `json:"case_number,omitempty"`
 	Note          string `json:"note,omitempty"`
+	NoteErased    bool   `json:"note_erased,omitempty"`
 }
 
 // legalStepView is a step of a procedure.
@@ -155,7 +156,8 @@ func (s *Server) legalViews(ctx context.Context, procs []store.LegalProcedure) (
 		}
 		v.Steps = append(v.Steps, legalStepView{ID: st.ID, Seq: st.Seq, Step: st.Step, On: day(st.StepOn),
 			Details: legalDetailsView{HearingOn: dayPtr(st.HearingOn), Room: st.Room, Outcome: st.Outcome,
-				AmountAwarded: st.AmountAwarded, Court: st.Court, Section: st.Section, CaseNumber: st.CaseNumber, Note: st.Note},
+				AmountAwarded: st.AmountAwarded, Court: st.Court, Section: st.Section, CaseNumber: st.CaseNumber, Note: st.Note,
+				NoteErased: st.NoteErased},
 			DocumentIDs: docs, Cost: st.Cost, RecordedBy: st.RecordedBy, RecordedAt: st.RecordedAt})
 	}
 	for _, d := range deadlines {
@@ -295,7 +297,9 @@ func (s *Server) legalProcedureGet(c echo.Context) error {
 // step out of order is 409 wrong_status, naming the current step and the
 // steps allowed next. A cost is added to the debt's fees. An
 // Idempotency-Key makes a retry answer the first step; If-Match makes it
-// conditional on the debt's version (the procedure's ETag).
+// conditional on the debt's version (the procedure's ETag). The note is
+// checked, then sealed under the debtor's data key (409 erased once the
+// debtor is erased).
 func (s *Server) legalStepCreate(c echo.Context) error {
 	procID, err := pathID(c, "legal procedure")
 	if err != nil {
@@ -321,7 +325,7 @@ func (s *Server) legalStepCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd, err := in.Validate(s.today(), s.legalHolidays())
+	cmd, note, err := in.Validate(s.today(), s.legalHolidays())
 	if err != nil {
 		return err
 	}
@@ -341,6 +345,9 @@ func (s *Server) legalStepCreate(c echo.Context) error {
 		if err := s.replay(c, idem, render); !errors.Is(err, errUndecided) {
 			return err
 		}
+	}
+	if cmd.Personal, err = s.sealDebtText(c.Request().Context(), row.DebtorID, note); err != nil {
+		return err
 	}
 	cmd.ID, cmd.ProcedureID, cmd.StepID, cmd.By = row.ID, p.ID, idem.aggregateID, principalOf(c).AccountID
 	res, err := s.submit(c, idem.commandID, expected, cmd, row.ID)

@@ -72,6 +72,7 @@ type legalStepBody struct {
 		AmountAwarded int64  `json:"amount_awarded"`
 		CaseNumber    string `json:"case_number"`
 		Note          string `json:"note"`
+		NoteErased    bool   `json:"note_erased"`
 	} `json:"details"`
 	DocumentIDs []string `json:"document_ids"`
 	Cost        int64    `json:"cost"`

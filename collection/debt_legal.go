@@ -414,7 +414,13 @@ type OpenLegalProcedure struct {
 //   - closed: Outcome (one of LegalOutcomes, required);
 //   - filed and appeal: Court, Section and CaseNumber, optional, which
 //     replace the procedure's (an appeal goes to the court of appeal);
-//   - every step: Note.
+//   - every step: Note, optional, sealed since schema version 2 (below).
+//
+// The note is free text about the debtor's case, so it is sealed in the
+// record's Personal (DebtPersonal.LegalNote) under the debtor's data key,
+// checked before by the API (LegalStepInput.Validate); Note is the note
+// in clear of a version 1 record. The other details are short facts of the
+// court's and stay in clear.
 type LegalStepDetails struct {
 	HearingOn     Date   `json:"hearing_on,omitzero"`
 	Room          string `json:"room,omitempty"`
@@ -432,6 +438,9 @@ type LegalStepDetails struct {
 // the step; it is also the id of the charge a cost adds. Today is the date
 // in Algiers when the command is built and Holidays the configured public
 // holidays beyond DefaultHolidays: the caller's facts, as for SetPlan.
+// The note, optional, is sealed in Personal (DebtPersonal.LegalNote) under
+// the debtor's data key; Details.Note is the note in clear of a version 1
+// record.
 type RecordLegalStep struct {
 	ID          string           `json:"id"`
 	ProcedureID string           `json:"procedure_id"`
@@ -444,6 +453,7 @@ type RecordLegalStep struct {
 	Today       Date             `json:"today"`
 	Holidays    []Date           `json:"holidays,omitempty"`
 	By          string           `json:"by"`
+	Personal    Sealed           `json:"-"`
 }
 
 // LegalProcedureOpened records a procedure opened on a debt in status legal.
@@ -466,7 +476,9 @@ type LegalProcedureOpened struct {
 // legalDeadlineRules); Ends names the earlier deadlines it ends, met or
 // moot (all of them when the step is closed). A Cost is added to the debt
 // by a ChargeAdded (kind legal_cost, ChargeID the StepID) that follows in
-// the same decision.
+// the same decision. Its note, if any, is sealed in Personal
+// (DebtPersonal.LegalNote); Details.Note is the note in clear of a
+// version 1 record.
 type LegalStepRecorded struct {
 	ID          string             `json:"id"`
 	ProcedureID string             `json:"procedure_id"`
@@ -480,6 +492,7 @@ type LegalStepRecorded struct {
 	Deadlines   []LegalDeadline    `json:"deadlines,omitempty"`
 	Ends        []LegalDeadlineRef `json:"ends,omitempty"`
 	By          string             `json:"by"`
+	Personal    Sealed             `json:"-"`
 }
 
 func (OpenLegalProcedure) CommandType() string { return "debt.open_legal_procedure" }
@@ -493,6 +506,12 @@ func (LegalStepRecorded) EventType() string    { return "debt.legal_step_recorde
 
 func (LegalProcedureOpened) Aggregate() AggregateType { return DebtAggregate }
 func (LegalStepRecorded) Aggregate() AggregateType    { return DebtAggregate }
+
+func (c RecordLegalStep) PersonalPart() Sealed   { return c.Personal }
+func (e LegalStepRecorded) PersonalPart() Sealed { return e.Personal }
+
+// ClearText implements DebtTextCarrier.
+func (e LegalStepRecorded) ClearText() DebtPersonal { return DebtPersonal{LegalNote: e.Details.Note} }
 
 // LegalProcedure is a legal procedure as the debt's state keeps it.
 type LegalProcedure struct {
@@ -666,7 +685,7 @@ func decideRecordLegalStep(s DebtState, c RecordLegalStep) ([]Event, error) {
 	seq := p.Steps + 1
 	e := LegalStepRecorded{
 		ID: c.ID, ProcedureID: c.ProcedureID, StepID: c.StepID, Seq: seq, Step: c.Step, On: c.On, Details: c.Details,
-		DocumentIDs: slices.Clone(c.DocumentIDs), Cost: c.Cost, By: c.By,
+		DocumentIDs: slices.Clone(c.DocumentIDs), Cost: c.Cost, By: c.By, Personal: c.Personal,
 	}
 	e.Ends = legalDeadlinesEnded(p, c.Step)
 	e.Deadlines = legalDeadlinesStarted(p, c, seq)
@@ -705,7 +724,7 @@ func checkLegalStepFields(fe *FieldErrors, c RecordLegalStep) {
 		fe.Add("today", "is required: the date in Algiers when the command is built")
 	}
 	if stepOK {
-		checkLegalDetails(fe, c.Step, c.On, c.Details, LegalCalendar(c.Holidays, c.Details.HearingOn))
+		checkLegalDetails(fe, c.Step, c.On, c.Details, c.Personal, LegalCalendar(c.Holidays, c.Details.HearingOn))
 	}
 	checkLegalDocuments(fe, c.DocumentIDs)
 	switch {
@@ -717,8 +736,9 @@ func checkLegalStepFields(fe *FieldErrors, c RecordLegalStep) {
 }
 
 // checkLegalDetails checks the typed fields of a step: each step takes
-// its own (see LegalStepDetails) and refuses the others.
-func checkLegalDetails(fe *FieldErrors, step string, on Date, d LegalStepDetails, cal Calendar) {
+// its own (see LegalStepDetails) and refuses the others. The note is
+// sealed, the step's personal part, or in clear (a command of version 1).
+func checkLegalDetails(fe *FieldErrors, step string, on Date, d LegalStepDetails, sealedNote Sealed, cal Calendar) {
 	only := func(field string, set bool, steps ...string) {
 		if set && !slices.Contains(steps, step) {
 			fe.Add("details."+field, "only a "+orList(steps)+" step has "+field)
@@ -731,7 +751,7 @@ func checkLegalDetails(fe *FieldErrors, step string, on Date, d LegalStepDetails
 	only("court", d.Court != "", LegalStepFiled, LegalStepAppeal)
 	only("section", d.Section != "", LegalStepFiled, LegalStepAppeal)
 	only("case_number", d.CaseNumber != "", LegalStepFiled, LegalStepAppeal)
-	debtText(fe, "details.note", d.Note, MaxLegalNoteLength, false, true)
+	checkDebtText(fe, "details.note", d.Note, sealedNote, MaxLegalNoteLength, false, true)
 	switch step {
 	case LegalStepHearingScheduled:
 		switch {
@@ -940,8 +960,11 @@ type LegalStepDetailsInput struct {
 // its ID, ProcedureID, StepID and By, which the caller sets; Today and
 // Holidays are set from today (the date in Algiers) and the configured
 // holidays. The checks that do not need the procedure's state are the
-// decider's own, so a client fixes every field in one round trip.
-func (in LegalStepInput) Validate(today Date, holidays []Date) (RecordLegalStep, error) {
+// decider's own, so a client fixes every field in one round trip. The
+// note (details.note: optional, at most MaxLegalNoteLength characters,
+// line breaks kept) is returned apart: the caller seals it under the
+// debtor's data key into the command's personal part.
+func (in LegalStepInput) Validate(today Date, holidays []Date) (RecordLegalStep, DebtPersonal, error) {
 	var fe FieldErrors
 	c := RecordLegalStep{Cost: in.Cost, Today: today, Holidays: slices.Clone(holidays), On: today}
 	c.Step = strings.ToLower(strings.TrimSpace(in.Step))
@@ -957,8 +980,8 @@ func (in LegalStepInput) Validate(today Date, holidays []Date) (RecordLegalStep,
 		Court:         optional(&fe, "details.court", d.Court, singleLineUpTo(MaxLegalCourtLength)),
 		Section:       optional(&fe, "details.section", d.Section, singleLineUpTo(MaxLegalSectionLength)),
 		CaseNumber:    optional(&fe, "details.case_number", d.CaseNumber, singleLineUpTo(MaxLegalCaseNumberLength)),
-		Note:          optional(&fe, "details.note", d.Note, multilineUpTo(MaxLegalNoteLength)),
 	}
+	text := DebtPersonal{LegalNote: optional(&fe, "details.note", d.Note, multilineUpTo(MaxLegalNoteLength))}
 	if len(in.DocumentIDs) > 0 {
 		c.DocumentIDs = make([]string, len(in.DocumentIDs))
 		for i, id := range in.DocumentIDs {
@@ -967,9 +990,9 @@ func (in LegalStepInput) Validate(today Date, holidays []Date) (RecordLegalStep,
 	}
 	checkLegalStepFields(&fe, c)
 	if err := firstPerField(fe).Err(); err != nil {
-		return RecordLegalStep{}, err
+		return RecordLegalStep{}, DebtPersonal{}, err
 	}
-	return c, nil
+	return c, text, nil
 }
 
 // firstPerField keeps the first problem of each field: a value the form

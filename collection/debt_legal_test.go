@@ -668,12 +668,18 @@ func TestLegalEvolveSharesNothing(t *testing.T) {
 	}
 }
 
+// TestLegalRecords: a step's records carry a personal part (the note,
+// sealed since version 2), a procedure's do not.
 func TestLegalRecords(t *testing.T) {
 	t.Parallel()
-	for _, v := range []any{collection.OpenLegalProcedure{}, collection.RecordLegalStep{}, collection.LegalProcedureOpened{},
-		collection.LegalStepRecorded{}} {
-		if _, ok := v.(collection.PersonalCarrier); ok {
-			t.Errorf("%T carries a personal part", v)
+	for _, tc := range []struct {
+		v        any
+		personal bool
+	}{{collection.OpenLegalProcedure{}, false}, {collection.RecordLegalStep{}, true},
+		{collection.LegalProcedureOpened{}, false}, {collection.LegalStepRecorded{}, true}} {
+		v, personal := tc.v, tc.personal
+		if _, ok := v.(collection.PersonalCarrier); ok != personal {
+			t.Errorf("%T carries a personal part: %v, want %v", v, ok, personal)
 		}
 		switch r := v.(type) {
 		case collection.Command:
@@ -700,20 +706,25 @@ func TestLegalInputs(t *testing.T) {
 	_, err = collection.LegalProcedureInput{Kind: "lawsuit", OpenedOn: "02/06/2025", Section: "a\u202eb"}.Validate(today)
 	wantLegalFields(t, "procedure input", err, "court", "section", "claimed_amount", "opened_on")
 
-	s, err := collection.LegalStepInput{Step: "Hearing_Scheduled", Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-15",
+	s, note, err := collection.LegalStepInput{Step: "Hearing_Scheduled", Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-15",
 		Room: " salle  2 ", Note: " renvoi\r\ndemandé "}, DocumentIDs: []string{" " + strings.ToUpper(legalDoc)}}.Validate(today, nil)
+	// The note comes apart, for the caller to seal.
 	if err != nil || s.Step != "hearing_scheduled" || !s.On.Equal(today) || s.Details.Room != "salle 2" ||
-		s.Details.Note != "renvoi\ndemandé" || !slices.Equal(s.DocumentIDs, []string{legalDoc}) ||
+		s.Details.Note != "" || note != (collection.DebtPersonal{LegalNote: "renvoi\ndemandé"}) ||
+		!slices.Equal(s.DocumentIDs, []string{legalDoc}) ||
 		!s.Details.HearingOn.Equal(collection.DateOf(2025, time.June, 15)) {
 		t.Errorf("step input: %+v, %v", s, err)
 	}
-	_, err = collection.LegalStepInput{Step: "hearing_scheduled", On: "2025-06-03",
-		Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-13", Outcome: "won"}, Cost: -5}.Validate(today, nil)
-	wantLegalFields(t, "step input", err, "on", "details.hearing_on", "details.outcome", "cost")
-	_, err = collection.LegalStepInput{Step: "judgment", Details: collection.LegalStepDetailsInput{HearingOn: "tomorrow"}}.Validate(today, nil)
+	_, _, err = collection.LegalStepInput{Step: "hearing_scheduled", On: "2025-06-03",
+		Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-13", Outcome: "won", Note: "a\u202eb"}, Cost: -5}.Validate(today, nil)
+	wantLegalFields(t, "step input", err, "on", "details.hearing_on", "details.outcome", "details.note", "cost")
+	_, _, err = collection.LegalStepInput{Step: "judgment", Details: collection.LegalStepDetailsInput{HearingOn: "tomorrow"}}.Validate(today, nil)
 	wantLegalFields(t, "step input", err, "details.hearing_on", "details.outcome")
+	_, _, err = collection.LegalStepInput{Step: "filed", Details: collection.LegalStepDetailsInput{
+		Note: strings.Repeat("n", collection.MaxLegalNoteLength+1)}}.Validate(today, nil)
+	wantLegalFields(t, "step input", err, "details.note")
 	// A configured holiday is no hearing day.
-	_, err = collection.LegalStepInput{Step: "hearing_scheduled", Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-09"}}.Validate(
+	_, _, err = collection.LegalStepInput{Step: "hearing_scheduled", Details: collection.LegalStepDetailsInput{HearingOn: "2025-06-09"}}.Validate(
 		today, []collection.Date{collection.DateOf(2025, time.June, 9)})
 	wantLegalFields(t, "step input", err, "details.hearing_on")
 }

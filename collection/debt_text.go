@@ -7,11 +7,11 @@ import (
 
 // DebtPersonal is the personal part of the debt's records that carry free
 // text staff wrote about the debtor: a debt's description, a payment's
-// note, an interaction's summary, a task's title. That text is where the
-// most sensitive facts end up ("lost his job", "wife in hospital"), so it
-// is sealed like a name: under the data key of the debt's debtor (the
-// subject is the debtor's id, not the debt's), and erasing the debtor
-// erases it. Each record fills its own field only.
+// note, an interaction's summary, a task's title, a legal step's note.
+// That text is where the most sensitive facts end up ("lost his job",
+// "wife in hospital"), so it is sealed like a name: under the data key of
+// the debt's debtor (the subject is the debtor's id, not the debt's), and
+// erasing the debtor erases it. Each record fills its own field only.
 //
 // Records of schema version 1 carried the text in clear in their data;
 // they read as the current version with the text in their clear field
@@ -23,6 +23,12 @@ type DebtPersonal struct {
 	Note        string `json:"note,omitempty"`        // RecordPayment, PaymentRecorded
 	Summary     string `json:"summary,omitempty"`     // LogInteraction, InteractionLogged
 	Title       string `json:"title,omitempty"`       // FollowUp, TaskCreated
+	// LegalNote is a legal step's details.note (RecordLegalStep,
+	// LegalStepRecorded): a field of its own rather than Note, as each
+	// text has its own limit (MaxLegalNoteLength, not
+	// MaxPaymentNoteLength) and its own place in a record of version 1
+	// (nested in details), and the opened part then says which it is.
+	LegalNote string `json:"legal_note,omitempty"`
 }
 
 // IsZero reports whether p holds no text: there is nothing to seal.

@@ -12,7 +12,8 @@ var sealedText = collection.Sealed("\x01sealed text about the debtor")
 
 // TestDebtTextsSealed: the decider carries a sealed text from the command
 // to its event without reading it (a debt's description, a payment's note,
-// an interaction's summary, a task's title), knows whether one is there,
+// an interaction's summary, a task's title, a legal step's note), knows
+// whether one is there,
 // refuses one that is also in clear or larger than the field's longest
 // text, and still checks a text in clear (a command of version 1).
 func TestDebtTextsSealed(t *testing.T) {
@@ -38,6 +39,12 @@ func TestDebtTextsSealed(t *testing.T) {
 		c := withFollowUp(call(4, collection.CallOutcomeNoAnswer), 4)
 		c.Summary = ""
 		c.FollowUp.Title, c.FollowUp.Personal = title, sealed
+		return c
+	}
+	legal := legalRun(t, h[collection.DebtStatusLegal], openLegal(1, collection.LegalKindPaymentOrder))
+	step := func(note string, sealed collection.Sealed) collection.RecordLegalStep {
+		c := legalStep(1, 1, collection.LegalStepFiled, legalOpenedOn.AddDays(14))
+		c.Details.Note, c.Personal = note, sealed
 		return c
 	}
 	titled := withTitle("", sealedText)
@@ -66,7 +73,19 @@ func TestDebtTextsSealed(t *testing.T) {
 			want: evs(logged(titled), task)},
 		{name: "a follow-up without title", history: h["open"], cmd: withTitle("", nil), code: collection.CodeInvalid,
 			fields: []string{"follow_up.title"}},
+		{name: "a legal note sealed and in clear", history: legal, cmd: step("renvoi: il est hospitalisé", sealedText),
+			code: collection.CodeInvalid, fields: []string{"details.note"}},
+		{name: "a sealed legal note too large for any note", history: legal,
+			cmd:  step("", collection.Sealed(strings.Repeat("x", 6*collection.MaxLegalNoteLength+65))),
+			code: collection.CodeInvalid, fields: []string{"details.note"}},
+		{name: "a legal note in clear (version 1) is still checked", history: legal, cmd: step("a\x00", nil),
+			code: collection.CodeInvalid, fields: []string{"details.note"}},
 	})
+
+	evs := legalRun(t, legal, step("", sealedText))[len(legal):]
+	if e, ok := evs[0].(collection.LegalStepRecorded); !ok || string(e.Personal) != string(sealedText) || e.Details.Note != "" {
+		t.Errorf("the step does not carry its sealed note: %+v", evs[0])
+	}
 }
 
 func TestDebtTextCarriers(t *testing.T) {
@@ -79,6 +98,8 @@ func TestDebtTextCarriers(t *testing.T) {
 		{collection.PaymentRecorded{Note: "n"}, collection.DebtPersonal{Note: "n"}},
 		{collection.InteractionLogged{Summary: "s"}, collection.DebtPersonal{Summary: "s"}},
 		{collection.TaskCreated{Title: "t", Personal: sealedText}, collection.DebtPersonal{Title: "t"}},
+		{collection.LegalStepRecorded{Details: collection.LegalStepDetails{Note: "l", Court: "c"}},
+			collection.DebtPersonal{LegalNote: "l"}},
 	} {
 		if got := tc.ev.ClearText(); got != tc.want {
 			t.Errorf("%T.ClearText() = %+v, want %+v", tc.ev, got, tc.want)

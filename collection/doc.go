@@ -10,8 +10,8 @@
 // appears in clear in a command or an event: it travels as a Sealed blob that
 // the domain carries but never opens. Deciding needs only status and versions.
 // So does the free text staff write about a debtor on a case file (a debt's
-// description, a payment's note, an interaction's summary, a task's title:
-// DebtPersonal), sealed under the debtor's data key.
+// description, a payment's note, an interaction's summary, a task's title,
+// a legal step's note: DebtPersonal), sealed under the debtor's data key.
 //
 // Because the decider cannot open the personal part, personal values are
 // validated before a command is built: CreditorInput, DebtorInput and their

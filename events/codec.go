@@ -67,12 +67,13 @@ func NewRegistry() *Registry {
 	}
 	// Version 2 of the records that carry free text about a debtor (a
 	// debt's description, a payment's note, an interaction's summary, a
-	// task's title) seals it in the personal part, under the debtor's data
-	// key (collection.DebtPersonal); version 1 carried it in clear in data,
-	// and the types still read those fields.
+	// task's title, a legal step's details.note) seals it in the personal
+	// part, under the debtor's data key (collection.DebtPersonal); version
+	// 1 carried it in clear in data, and the types still read those fields.
 	for _, v := range []any{
 		collection.OpenDebt{}, collection.DebtOpened{}, collection.RecordPayment{}, collection.PaymentRecorded{},
 		collection.LogInteraction{}, collection.InteractionLogged{}, collection.TaskCreated{},
+		collection.RecordLegalStep{}, collection.LegalStepRecorded{},
 	} {
 		r.Register(v, 2)
 		r.AddUpcaster(typeName(v), 1, personalInClear)

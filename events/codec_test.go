@@ -132,8 +132,9 @@ func samples() []any {
 			Today: collection.DateOf(2025, time.May, 5), By: by},
 		collection.RecordLegalStep{ID: id, ProcedureID: newID(), StepID: newID(), Step: collection.LegalStepHearingScheduled,
 			On: collection.DateOf(2025, time.May, 6), Details: collection.LegalStepDetails{HearingOn: collection.DateOf(2025, time.June, 3),
-				Room: "salle 2", Note: "renvoi demandé\npar la défense"}, DocumentIDs: []string{newID(), newID()}, Cost: 250_000,
-			Today: collection.DateOf(2025, time.May, 6), Holidays: []collection.Date{collection.DateOf(2025, time.June, 6)}, By: by},
+				Room: "salle 2"}, DocumentIDs: []string{newID(), newID()}, Cost: 250_000,
+			Today: collection.DateOf(2025, time.May, 6), Holidays: []collection.Date{collection.DateOf(2025, time.June, 6)}, By: by,
+			Personal: sealed},
 		collection.LegalProcedureOpened{ID: id, ProcedureID: newID(), Kind: collection.LegalKindFormalNotice,
 			ClaimedAmount: 1_000_000, OpenedOn: collection.DateOf(2025, time.May, 4), By: by},
 		collection.LegalStepRecorded{ID: id, ProcedureID: newID(), StepID: newID(), Seq: 3, Step: collection.LegalStepJudgment,
@@ -141,7 +142,7 @@ func samples() []any {
 			DocumentIDs: []string{newID()}, Cost: 100_000,
 			Deadlines: []collection.LegalDeadline{{Seq: 3, Name: "appeal", From: collection.DateOf(2025, time.June, 3),
 				Due: collection.DateOf(2025, time.July, 6), Days: 30, Franc: true}},
-			Ends: []collection.LegalDeadlineRef{{Seq: 2, Name: "hearing"}}, By: by},
+			Ends: []collection.LegalDeadlineRef{{Seq: 2, Name: "hearing"}}, By: by, Personal: sealed},
 	}
 }
 
@@ -152,7 +153,8 @@ func schemaVersion(typ string) int {
 	case "debt.attach_document", "debt.document_attached": // v2: the name sealed
 		return 2
 	case "debt.open", "debt.opened", "debt.record_payment", "debt.payment_recorded", "debt.log_interaction",
-		"debt.interaction_logged", "debt.task_created": // v2: the text about the debtor sealed
+		"debt.interaction_logged", "debt.task_created", "debt.record_legal_step",
+		"debt.legal_step_recorded": // v2: the text about the debtor sealed
 		return 2
 	}
 	return 1
@@ -476,8 +478,9 @@ func TestDocumentRecordsOfVersion1(t *testing.T) {
 
 // TestDebtTextRecordsOfVersion1: the records that carried free text about
 // the debtor in clear (version 1: a description, a note, a summary, a
-// task's title) still read, the text as an already open value and no
-// personal part; version 2 writes no text in data.
+// task's title, a legal step's details.note) still read, the text as an
+// already open value and no personal part; version 2 writes no text in
+// data.
 func TestDebtTextRecordsOfVersion1(t *testing.T) {
 	t.Parallel()
 	reg := events.NewRegistry()
@@ -535,6 +538,20 @@ func TestDebtTextRecordsOfVersion1(t *testing.T) {
 				`","by":"` + by + `"}`,
 			collection.TaskCreated{ID: id, TaskID: other, Title: "rappeler", Due: at, Assignee: by, By: by},
 			collection.TaskCreated{ID: id, TaskID: other, Due: at, Assignee: by, By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.record_legal_step",
+			`{"id":"` + id + `","procedure_id":"` + other + `","step_id":"` + by + `","step":"filed","on":"2025-03-31",` +
+				`"details":{"case_number":"25/04417","note":"renvoi: il est hospitalisé"},"today":"2025-03-31","by":"` + by + `"}`,
+			collection.RecordLegalStep{ID: id, ProcedureID: other, StepID: by, Step: "filed", On: due,
+				Details: collection.LegalStepDetails{CaseNumber: "25/04417", Note: "renvoi: il est hospitalisé"}, Today: due, By: by},
+			collection.RecordLegalStep{ID: id, ProcedureID: other, StepID: by, Step: "filed", On: due,
+				Details: collection.LegalStepDetails{CaseNumber: "25/04417"}, Today: due, By: by, Personal: collection.Sealed{1, 2}}},
+		{"debt.legal_step_recorded",
+			`{"id":"` + id + `","procedure_id":"` + other + `","step_id":"` + by + `","seq":1,"step":"filed","on":"2025-03-31",` +
+				`"details":{"note":"renvoi: il est hospitalisé"},"by":"` + by + `"}`,
+			collection.LegalStepRecorded{ID: id, ProcedureID: other, StepID: by, Seq: 1, Step: "filed", On: due,
+				Details: collection.LegalStepDetails{Note: "renvoi: il est hospitalisé"}, By: by},
+			collection.LegalStepRecorded{ID: id, ProcedureID: other, StepID: by, Seq: 1, Step: "filed", On: due, By: by,
+				Personal: collection.Sealed{1, 2}}},
 	} {
 		t.Run(tc.typ, func(t *testing.T) {
 			t.Parallel()

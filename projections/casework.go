@@ -43,7 +43,8 @@ type caseworkBatch struct {
 // Apply implements Projection.
 func (c *Casework) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 	q := store.New(tx)
-	texts, err := loadDebtTexts(ctx, q, c.personal, recs)
+	texts, err := loadDebtTexts(ctx, q, c.personal, recs,
+		collection.InteractionLogged{}.EventType(), collection.TaskCreated{}.EventType())
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,11 @@ import (
 	"github.com/adc-dz/tahsil/store"
 )
 
-// debtTexts opens, for the debts and casework projections, the free text
-// a batch's debt records carry about their debtor (collection.DebtPersonal):
-// sealed under the debtor's data key, or in clear in a version 1 record.
+// debtTexts opens, for the debts, casework and legal projections, the free
+// text a batch's debt records carry about their debtor
+// (collection.DebtPersonal): sealed under the debtor's data key, or in
+// clear in a version 1 record. Each projection opens only the records it
+// stores (a legal step's note is no business of the debts projection).
 //
 // A text shows as erased when its debtor is: their key destroyed
 // (keyring.ErrErased), or their row in the read model already erased.
@@ -23,17 +25,22 @@ import (
 //
 // Hazard: the debtor of a debt opened before this batch is read from the
 // debts table, written earlier in the same transaction by Debts, which
-// must come before Casework in ForEvents (as before Plans).
+// must come before Casework and Legal in ForEvents (as before Plans).
 type debtTexts struct {
 	personal Personal
+	types    map[string]bool   // the event types whose text is opened
 	debtorOf map[string]string // debt id → debtor id
 	erased   map[string]bool   // debtor id → erased in the read model
 }
 
-// loadDebtTexts finds the debtors of the batch's records that carry text,
-// whether they are erased, and preloads their keys.
-func loadDebtTexts(ctx context.Context, q *store.Queries, p Personal, recs []Record) (*debtTexts, error) {
-	t := &debtTexts{personal: p, debtorOf: map[string]string{}, erased: map[string]bool{}}
+// loadDebtTexts finds the debtors of the batch's records of the given
+// event types that carry text, whether they are erased, and preloads
+// their keys.
+func loadDebtTexts(ctx context.Context, q *store.Queries, p Personal, recs []Record, types ...string) (*debtTexts, error) {
+	t := &debtTexts{personal: p, types: map[string]bool{}, debtorOf: map[string]string{}, erased: map[string]bool{}}
+	for _, typ := range types {
+		t.types[typ] = true
+	}
 	opened := map[string]string{} // debt id → debtor id, of the debts this batch opens
 	var unknown []string
 	for _, r := range recs {
@@ -41,7 +48,7 @@ func loadDebtTexts(ctx context.Context, q *store.Queries, p Personal, recs []Rec
 			opened[e.ID] = e.DebtorID
 		}
 		id := r.Env.Aggregate.ID
-		if _, done := t.debtorOf[id]; done || !carriesText(r) {
+		if _, done := t.debtorOf[id]; done || !t.carriesText(r) {
 			continue
 		}
 		t.debtorOf[id] = opened[id]
@@ -82,16 +89,17 @@ func loadDebtTexts(ctx context.Context, q *store.Queries, p Personal, recs []Rec
 	return t, nil
 }
 
-// carriesText reports whether r is a debt record with text about its debtor.
-func carriesText(r Record) bool {
+// carriesText reports whether r is a debt record of the types t opens,
+// with text about its debtor.
+func (t *debtTexts) carriesText(r Record) bool {
 	c, ok := r.Event.(collection.DebtTextCarrier)
-	return ok && (len(c.PersonalPart()) > 0 || !c.ClearText().IsZero())
+	return ok && t.types[r.Event.EventType()] && (len(c.PersonalPart()) > 0 || !c.ClearText().IsZero())
 }
 
 // open returns the text r carries (zero when none), or erased when its
 // debtor is erased.
 func (t *debtTexts) open(ctx context.Context, r Record) (text collection.DebtPersonal, erased bool, err error) {
-	if !carriesText(r) {
+	if !t.carriesText(r) {
 		return text, false, nil
 	}
 	c := r.Event.(collection.DebtTextCarrier)

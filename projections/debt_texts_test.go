@@ -13,21 +13,23 @@ import (
 )
 
 // debtTextRow is what the read models hold of a debt's texts: the
-// description, the payment's note, the interaction's summary and the
-// task's title, each with its erased flag.
+// description, the payment's note, the interaction's summary, the task's
+// title and the legal step's note, each with its erased flag.
 type debtTextRow struct {
-	description, note, summary, title string
-	erased                            [4]bool
+	description, note, summary, title, legalNote string
+	erased                                       [5]bool
 }
 
 func readDebtTexts(t testing.TB, app *apptest.App, debtID string) debtTextRow {
 	t.Helper()
 	var r debtTextRow
 	err := app.Pool.QueryRow(context.Background(), `
-		SELECT d.description, d.description_erased, p.note, p.note_erased, i.summary, i.summary_erased, k.title, k.title_erased
+		SELECT d.description, d.description_erased, p.note, p.note_erased, i.summary, i.summary_erased, k.title, k.title_erased,
+			l.note, l.note_erased
 		FROM debts d JOIN payments p ON p.debt_id = d.id JOIN interactions i ON i.debt_id = d.id JOIN tasks k ON k.debt_id = d.id
+			JOIN legal_steps l ON l.debt_id = d.id
 		WHERE d.id = $1`, debtID).Scan(&r.description, &r.erased[0], &r.note, &r.erased[1], &r.summary, &r.erased[2],
-		&r.title, &r.erased[3])
+		&r.title, &r.erased[3], &r.legalNote, &r.erased[4])
 	if err != nil {
 		t.Fatalf("texts of debt %s: %v", debtID, err)
 	}
@@ -37,11 +39,12 @@ func readDebtTexts(t testing.TB, app *apptest.App, debtID string) debtTextRow {
 // TestDebtTexts works three debts: two of one debtor, one with its texts
 // sealed through the decider and one written before texts were sealed
 // (version 1 events, in clear), and one of another debtor. The projections
-// open the sealed texts and keep the clear ones; once the debtor is
-// erased, both of that debtor's debts show their texts erased, and so do
-// texts that reach the log after the erasure (one sealed before it, one in
-// clear), while the other debtor's stay; a rebuild of the two projections
-// alone, then of every projection, ends in the same tables.
+// (debts, casework, legal) open the sealed texts and keep the clear ones;
+// once the debtor is erased, both of that debtor's debts show their texts
+// erased, and so do texts that reach the log after the erasure (a summary
+// and a legal step's note sealed before it, a summary in clear), while the
+// other debtor's stay; a rebuild of the three projections alone, then of
+// every projection, ends in the same tables.
 func TestDebtTexts(t *testing.T) {
 	t.Parallel()
 	app := apptest.Start(t, apptest.Options{})
@@ -50,7 +53,8 @@ func TestDebtTexts(t *testing.T) {
 	debtor, other := registerDebtor(t, p, "Yasmina Haddad"), registerDebtor(t, p, "Karim Saadi")
 
 	want := debtTextRow{description: "Machine à laver livrée, restée impayée", note: "payé au guichet, a perdu son emploi",
-		summary: "épouse hospitalisée\nrappeler dans un mois", title: "rappeler après l'hôpital"}
+		summary: "épouse hospitalisée\nrappeler dans un mois", title: "rappeler après l'hôpital",
+		legalNote: "renvoi: le débiteur est hospitalisé\nà Blida"}
 	sealedDebt := workDebt(t, p, debtor, want)
 	otherDebt := workDebt(t, p, other, want)
 	clearDebt := newUUID()
@@ -63,7 +67,7 @@ func TestDebtTexts(t *testing.T) {
 			t.Errorf("debt %s: %+v, want %+v", id, got, want)
 		}
 	}
-	for _, s := range []string{"Machine à laver", "perdu son emploi", "hospitalisée", "après l'hôpital"} {
+	for _, s := range []string{"Machine à laver", "perdu son emploi", "hospitalisée", "après l'hôpital", "débiteur est hospitalisé"} {
 		if n := rowCount(t, app.Pool, `SELECT count(*) FROM event_log WHERE aggregate_id <> $1 AND data::text LIKE '%' || $2 || '%'`,
 			clearDebt, s); n != 0 {
 			t.Errorf("%d sealed events hold %q in clear", n, s)
@@ -78,6 +82,13 @@ func TestDebtTexts(t *testing.T) {
 	if late.Personal, err = p.sealText(ctx, debtor, collection.DebtPersonal{Summary: "écrit avant l'effacement"}); err != nil {
 		t.Fatal(err)
 	}
+	// A legal step's note, the same.
+	lateStep := collection.RecordLegalStep{ID: sealedDebt, ProcedureID: legalProcedureOf(t, app, sealedDebt), StepID: newUUID(),
+		Step: collection.LegalStepServed, On: collection.DateOf(2025, time.May, 11), Today: collection.DateOf(2025, time.May, 11),
+		By: newUUID()}
+	if lateStep.Personal, err = p.sealText(ctx, debtor, collection.DebtPersonal{LegalNote: "écrit avant l'effacement"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, cmd := range []collection.Command{
 		collection.ArchiveDebtor{ID: debtor, Reason: "dossiers clos"},
 		collection.EraseDebtor{ID: debtor, Reason: "demande du 02/05/2025, dossier DP-2025-020"},
@@ -86,19 +97,21 @@ func TestDebtTexts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := p.submit(ctx, sealedDebt, late); err != nil {
-		t.Fatal(err)
+	for _, cmd := range []collection.Command{late, lateStep} {
+		if err := p.submit(ctx, sealedDebt, cmd); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A summary in clear after the erasure (an API of version 1 still
 	// running): the read model knows the debtor is erased.
 	lateClear := newUUID()
 	last = p.ends()
-	last[0] = max(last[0], produceEvent(t, app, 0, clearEvent(clearDebt, 5, "debt.interaction_logged", map[string]any{
+	last[0] = max(last[0], produceEvent(t, app, 0, clearEvent(clearDebt, 7, "debt.interaction_logged", map[string]any{
 		"id": clearDebt, "interaction_id": lateClear, "channel": "note", "summary": "écrit après l'effacement",
 		"occurred_at": "2025-05-03T10:00:00Z", "by": newUUID()})))
 	waitApplied(t, app.Pool, last)
 
-	erased := debtTextRow{erased: [4]bool{true, true, true, true}}
+	erased := debtTextRow{erased: [5]bool{true, true, true, true, true}}
 	for _, id := range []string{sealedDebt, clearDebt} {
 		if got := readDebtTexts(t, app, id); got != erased {
 			t.Errorf("debt %s after the erasure: %+v", id, got)
@@ -115,14 +128,30 @@ func TestDebtTexts(t *testing.T) {
 			t.Errorf("a summary after the erasure: %q erased=%v, %v", summary, summaryErased, err)
 		}
 	}
+	var note string
+	var noteErased bool
+	if err := app.Pool.QueryRow(ctx, `SELECT note, note_erased FROM legal_steps WHERE id = $1`,
+		lateStep.StepID).Scan(&note, &noteErased); err != nil || note != "" || !noteErased {
+		t.Errorf("a legal note after the erasure: %q erased=%v, %v", note, noteErased, err)
+	}
 
 	incremental := dumpReadModels(t, app.Pool)
-	for _, names := range [][]string{{"debts", "casework"}, nil} {
+	for _, names := range [][]string{{"debts", "casework", "legal"}, nil} {
 		if res := rebuild(t, app, names...); len(res.Failures) > 0 {
 			t.Fatalf("rebuild of %v stopped: %+v", names, res.Failures)
 		}
 		requireSameDumps(t, fmt.Sprintf("rebuild of %v", names), incremental, dumpReadModels(t, app.Pool))
 	}
+}
+
+// legalProcedureOf is the one legal procedure of a debt.
+func legalProcedureOf(t testing.TB, app *apptest.App, debtID string) string {
+	t.Helper()
+	var id string
+	if err := app.Pool.QueryRow(context.Background(), `SELECT id FROM legal_procedures WHERE debt_id = $1`, debtID).Scan(&id); err != nil {
+		t.Fatalf("the legal procedure of debt %s: %v", debtID, err)
+	}
+	return id
 }
 
 // registerDebtor registers a debtor with a data key, as the API does.
@@ -145,8 +174,9 @@ func registerDebtor(t testing.TB, p *portfolio, name string) string {
 }
 
 // workDebt opens a debt of debtor with a description, records a payment
-// with a note, and logs a call with a summary and a follow-up task, every
-// text sealed under the debtor's key.
+// with a note, logs a call with a summary and a follow-up task, escalates
+// the debt to legal and records a payment order's first step with a note,
+// every text sealed under the debtor's key.
 func workDebt(t testing.TB, p *portfolio, debtor string, text debtTextRow) string {
 	t.Helper()
 	ctx := context.Background()
@@ -159,6 +189,8 @@ func workDebt(t testing.TB, p *portfolio, debtor string, text debtTextRow) strin
 		return sealed
 	}
 	at := time.Date(2025, 4, 20, 9, 30, 0, 0, time.UTC)
+	proposal, procedure, checker := newUUID(), newUUID(), newUUID()
+	today := collection.DateOf(2025, time.May, 10)
 	for _, cmd := range []collection.Command{
 		collection.OpenDebt{ID: id, Ref: "F-" + id[len(id)-6:], CreditorID: newUUID(), DebtorID: debtor, ExternalRef: id,
 			Type: collection.DebtTypePersonal, Principal: 5_000_000, Currency: collection.DebtCurrency,
@@ -171,6 +203,13 @@ func workDebt(t testing.TB, p *portfolio, debtor string, text debtTextRow) strin
 			Personal: seal(collection.DebtPersonal{Summary: text.summary}),
 			FollowUp: &collection.FollowUp{TaskID: newUUID(), Due: at.Add(24 * time.Hour), Assignee: by,
 				Personal: seal(collection.DebtPersonal{Title: text.title})}},
+		collection.ProposeAction{ID: id, ProposalID: proposal, Action: collection.ActionEscalateLegal, Reason: "sans réponse", By: by},
+		collection.DecideProposal{ID: id, ProposalID: proposal, Approve: true, By: checker},
+		collection.OpenLegalProcedure{ID: id, ProcedureID: procedure, Kind: collection.LegalKindPaymentOrder,
+			Court: "Tribunal de Blida", ClaimedAmount: 4_900_000, OpenedOn: collection.DateOf(2025, time.April, 27), Today: today, By: by},
+		collection.RecordLegalStep{ID: id, ProcedureID: procedure, StepID: newUUID(), Step: collection.LegalStepFiled,
+			On: collection.DateOf(2025, time.May, 4), Today: today, By: by,
+			Personal: seal(collection.DebtPersonal{LegalNote: text.legalNote})},
 	} {
 		if err := p.submit(ctx, id, cmd); err != nil {
 			t.Fatal(err)
@@ -184,7 +223,7 @@ func workDebt(t testing.TB, p *portfolio, debtor string, text debtTextRow) strin
 // to partition 0, and returns the offset of the last one.
 func produceClearDebt(t testing.TB, app *apptest.App, debtor, id string, text debtTextRow) int64 {
 	t.Helper()
-	by, interaction := newUUID(), newUUID()
+	by, interaction, procedure := newUUID(), newUUID(), newUUID()
 	at := "2025-04-20T09:30:00Z"
 	var last int64
 	for i, ev := range []struct {
@@ -202,6 +241,10 @@ func produceClearDebt(t testing.TB, app *apptest.App, debtor, id string, text de
 			"direction": "inbound", "outcome": "reached", "summary": text.summary, "occurred_at": at, "by": by}},
 		{"debt.task_created", map[string]any{"id": id, "task_id": newUUID(), "interaction_id": interaction,
 			"title": text.title, "due": "2025-04-21T09:30:00Z", "assignee": by, "by": by}},
+		{"debt.legal_procedure_opened", map[string]any{"id": id, "procedure_id": procedure, "kind": "payment_order",
+			"court": "Tribunal de Blida", "claimed_amount": 4_900_000, "opened_on": "2025-04-27", "by": by}},
+		{"debt.legal_step_recorded", map[string]any{"id": id, "procedure_id": procedure, "step_id": newUUID(), "seq": 1,
+			"step": "filed", "on": "2025-05-04", "details": map[string]any{"note": text.legalNote}, "by": by}},
 	} {
 		last = produceEvent(t, app, 0, clearEvent(id, int64(i+1), ev.typ, ev.data))
 	}

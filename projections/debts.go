@@ -54,7 +54,8 @@ func (d *Debts) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 	if err != nil {
 		return err
 	}
-	if b.texts, err = loadDebtTexts(ctx, q, d.personal, recs); err != nil {
+	if b.texts, err = loadDebtTexts(ctx, q, d.personal, recs,
+		collection.DebtOpened{}.EventType(), collection.PaymentRecorded{}.EventType()); err != nil {
 		return err
 	}
 	err = foldParties(ctx, tx, noPersonal{}, recs, partyFold[store.Debt]{

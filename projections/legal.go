@@ -39,17 +39,25 @@ func LegalDeadlineID(procedureID string, seq int, name string) string {
 // nothing depends on the day it runs or on the configured calendar, so a
 // rebuild gives the same rows.
 //
+// A step's note is opened with the debtor's data key (debtTexts), and
+// blanked when the debtor is erased (note_erased).
+//
 // Hazard: the creditor and debtor of a procedure are read from the debts
 // table, written earlier in the same transaction by Debts, which must
 // therefore come before Legal in ForEvents. They never change after the
 // debt is opened, so a rebuild of Legal alone reads the same values.
-type Legal struct{}
+type Legal struct{ personal Personal }
+
+// NewLegal returns the legal projection; p opens the steps' notes.
+func NewLegal(p Personal) *Legal { return &Legal{personal: p} }
 
 // Name implements Projection.
-func (Legal) Name() string { return "legal" }
+func (*Legal) Name() string { return "legal" }
 
 // Tables implements Projection.
-func (Legal) Tables() []string { return []string{"legal_procedures", "legal_steps", "legal_deadlines"} }
+func (*Legal) Tables() []string {
+	return []string{"legal_procedures", "legal_steps", "legal_deadlines"}
+}
 
 // legalBatch collects a batch's writes.
 type legalBatch struct {
@@ -60,10 +68,11 @@ type legalBatch struct {
 	deadlines  store.LegalDeadlinesInsertParams
 	pending    map[string]int // deadline id → its index in deadlines
 	ends       store.LegalDeadlinesEndParams
+	texts      *debtTexts
 }
 
 // Apply implements Projection.
-func (Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
+func (l *Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 	var debtIDs, procIDs []string
 	for _, r := range recs {
 		switch e := r.Event.(type) {
@@ -73,10 +82,10 @@ func (Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 			procIDs = append(procIDs, e.ProcedureID)
 		}
 	}
-	if len(debtIDs) == 0 && len(procIDs) == 0 {
-		return nil
-	}
 	q := store.New(tx)
+	if len(debtIDs) == 0 && len(procIDs) == 0 {
+		return eraseDebtTexts(ctx, recs, q.LegalStepsEraseNotes)
+	}
 	parties := map[string]store.LegalDebtPartiesRow{}
 	if len(debtIDs) > 0 {
 		rows, err := q.LegalDebtParties(ctx, debtIDs)
@@ -88,6 +97,10 @@ func (Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		}
 	}
 	b := legalBatch{procedures: map[string]*store.LegalProcedure{}, dirty: map[string]bool{}, pending: map[string]int{}}
+	var err error
+	if b.texts, err = loadDebtTexts(ctx, q, l.personal, recs, collection.LegalStepRecorded{}.EventType()); err != nil {
+		return err
+	}
 	if len(procIDs) > 0 {
 		rows, err := q.LegalProceduresGetMany(ctx, procIDs)
 		if err != nil {
@@ -103,7 +116,7 @@ func (Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 		case collection.LegalProcedureOpened:
 			err = b.open(e, parties, r)
 		case collection.LegalStepRecorded:
-			err = b.step(e, r)
+			err = b.step(ctx, e, r)
 		default:
 			continue
 		}
@@ -111,7 +124,10 @@ func (Legal) Apply(ctx context.Context, tx pgx.Tx, recs []Record) error {
 			return failAt(r, err)
 		}
 	}
-	return b.write(ctx, q)
+	if err := b.write(ctx, q); err != nil {
+		return err
+	}
+	return eraseDebtTexts(ctx, recs, q.LegalStepsEraseNotes)
 }
 
 func (b *legalBatch) touch(p *store.LegalProcedure, r Record) {
@@ -140,7 +156,7 @@ func (b *legalBatch) open(e collection.LegalProcedureOpened, parties map[string]
 	return nil
 }
 
-func (b *legalBatch) step(e collection.LegalStepRecorded, r Record) error {
+func (b *legalBatch) step(ctx context.Context, e collection.LegalStepRecorded, r Record) error {
 	p, ok := b.procedures[e.ProcedureID]
 	switch {
 	case !ok:
@@ -156,6 +172,10 @@ func (b *legalBatch) step(e collection.LegalStepRecorded, r Record) error {
 		if strings.Contains(id, ",") {
 			return fmt.Errorf("step %s: document id %q", e.StepID, id)
 		}
+	}
+	note, noteErased, err := b.texts.open(ctx, r)
+	if err != nil {
+		return err
 	}
 	at := r.Env.OccurredAt
 	d := e.Details
@@ -194,7 +214,8 @@ func (b *legalBatch) step(e collection.LegalStepRecorded, r Record) error {
 	s.Court = append(s.Court, d.Court)
 	s.Section = append(s.Section, d.Section)
 	s.CaseNumber = append(s.CaseNumber, d.CaseNumber)
-	s.Note = append(s.Note, d.Note)
+	s.Note = append(s.Note, note.LegalNote)
+	s.NoteErased = append(s.NoteErased, noteErased)
 	s.DocumentIds = append(s.DocumentIds, strings.Join(e.DocumentIDs, ","))
 	s.Cost = append(s.Cost, e.Cost)
 	s.RecordedBy = append(s.RecordedBy, e.By)

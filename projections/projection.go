@@ -82,7 +82,7 @@ func asApplyError(err error) (*ApplyError, bool) {
 // a batch applies them: the one list the runners, rebuilds and the bus's
 // read-your-writes wait share.
 func ForEvents(p Personal) []Projection {
-	return []Projection{NewCreditors(p), NewDebtors(p), NewAccounts(p), CreditorDebtors{}, NewDebts(p), Plans{}, NewCasework(p), Legal{}, Timeline{}}
+	return []Projection{NewCreditors(p), NewDebtors(p), NewAccounts(p), CreditorDebtors{}, NewDebts(p), Plans{}, NewCasework(p), NewLegal(p), Timeline{}}
 }
 
 // EventProjectionNames names the projections of ForEvents.

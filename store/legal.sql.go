@@ -488,14 +488,29 @@ func (q *Queries) LegalProceduresUpsert(ctx context.Context, arg LegalProcedures
 	return err
 }
 
+const legalStepsEraseNotes = `-- name: LegalStepsEraseNotes :exec
+UPDATE legal_steps s SET note = '', note_erased = true
+FROM legal_procedures p
+WHERE p.debtor_id = ANY($1::uuid[]) AND s.procedure_id = p.id AND s.note <> ''
+`
+
+// Blanks the notes of erased debtors' legal steps (their key is destroyed
+// in the same transaction), found through their procedures (indexed by
+// debtor); a rebuild blanks the same.
+func (q *Queries) LegalStepsEraseNotes(ctx context.Context, debtorIds []string) error {
+	_, err := q.db.Exec(ctx, legalStepsEraseNotes, debtorIds)
+	return err
+}
+
 const legalStepsInsert = `-- name: LegalStepsInsert :exec
 INSERT INTO legal_steps (id, procedure_id, debt_id, seq, step, step_on, hearing_on, room, outcome, amount_awarded, court,
-    section, case_number, note, document_ids, cost, recorded_by, recorded_at)
+    section, case_number, note, note_erased, document_ids, cost, recorded_by, recorded_at)
 SELECT unnest($1::uuid[]), unnest($2::uuid[]), unnest($3::uuid[]), unnest($4::int[]),
     unnest($5::text[]), unnest($6::date[]), nullif(unnest($7::text[]), '')::date, unnest($8::text[]),
     unnest($9::text[]), unnest($10::bigint[]), unnest($11::text[]), unnest($12::text[]),
-    unnest($13::text[]), unnest($14::text[]), string_to_array(unnest($15::text[]), ',')::uuid[],
-    unnest($16::bigint[]), unnest($17::text[]), unnest($18::timestamptz[])
+    unnest($13::text[]), unnest($14::text[]), unnest($15::boolean[]),
+    string_to_array(unnest($16::text[]), ',')::uuid[], unnest($17::bigint[]), unnest($18::text[]),
+    unnest($19::timestamptz[])
 `
 
 type LegalStepsInsertParams struct {
@@ -513,6 +528,7 @@ type LegalStepsInsertParams struct {
 	Section       []string
 	CaseNumber    []string
 	Note          []string
+	NoteErased    []bool
 	DocumentIds   []string
 	Cost          []int64
 	RecordedBy    []string
@@ -537,6 +553,7 @@ func (q *Queries) LegalStepsInsert(ctx context.Context, arg LegalStepsInsertPara
 		arg.Section,
 		arg.CaseNumber,
 		arg.Note,
+		arg.NoteErased,
 		arg.DocumentIds,
 		arg.Cost,
 		arg.RecordedBy,
@@ -546,7 +563,7 @@ func (q *Queries) LegalStepsInsert(ctx context.Context, arg LegalStepsInsertPara
 }
 
 const legalStepsOfProcedures = `-- name: LegalStepsOfProcedures :many
-SELECT id, procedure_id, debt_id, seq, step, step_on, hearing_on, room, outcome, amount_awarded, court, section, case_number, note, document_ids, cost, recorded_by, recorded_at FROM legal_steps WHERE procedure_id = ANY($1::uuid[]) ORDER BY procedure_id, seq
+SELECT id, procedure_id, debt_id, seq, step, step_on, hearing_on, room, outcome, amount_awarded, court, section, case_number, note, document_ids, cost, recorded_by, recorded_at, note_erased FROM legal_steps WHERE procedure_id = ANY($1::uuid[]) ORDER BY procedure_id, seq
 `
 
 func (q *Queries) LegalStepsOfProcedures(ctx context.Context, procedureIds []string) ([]LegalStep, error) {
@@ -577,6 +594,7 @@ func (q *Queries) LegalStepsOfProcedures(ctx context.Context, procedureIds []str
 			&i.Cost,
 			&i.RecordedBy,
 			&i.RecordedAt,
+			&i.NoteErased,
 		); err != nil {
 			return nil, err
 		}

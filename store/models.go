@@ -324,6 +324,7 @@ type LegalStep struct {
 	Cost          int64
 	RecordedBy    string
 	RecordedAt    time.Time
+	NoteErased    bool
 }
 
 type MasterKey struct {

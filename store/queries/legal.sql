@@ -30,12 +30,21 @@ ON CONFLICT (id) DO UPDATE SET
 -- document_ids holds each step's ids joined by commas ('' for none): an
 -- array of arrays would be flattened by unnest.
 INSERT INTO legal_steps (id, procedure_id, debt_id, seq, step, step_on, hearing_on, room, outcome, amount_awarded, court,
-    section, case_number, note, document_ids, cost, recorded_by, recorded_at)
+    section, case_number, note, note_erased, document_ids, cost, recorded_by, recorded_at)
 SELECT unnest(@id::uuid[]), unnest(@procedure_id::uuid[]), unnest(@debt_id::uuid[]), unnest(@seq::int[]),
     unnest(@step::text[]), unnest(@step_on::date[]), nullif(unnest(@hearing_on::text[]), '')::date, unnest(@room::text[]),
     unnest(@outcome::text[]), unnest(@amount_awarded::bigint[]), unnest(@court::text[]), unnest(@section::text[]),
-    unnest(@case_number::text[]), unnest(@note::text[]), string_to_array(unnest(@document_ids::text[]), ',')::uuid[],
-    unnest(@cost::bigint[]), unnest(@recorded_by::text[]), unnest(@recorded_at::timestamptz[]);
+    unnest(@case_number::text[]), unnest(@note::text[]), unnest(@note_erased::boolean[]),
+    string_to_array(unnest(@document_ids::text[]), ',')::uuid[], unnest(@cost::bigint[]), unnest(@recorded_by::text[]),
+    unnest(@recorded_at::timestamptz[]);
+
+-- name: LegalStepsEraseNotes :exec
+-- Blanks the notes of erased debtors' legal steps (their key is destroyed
+-- in the same transaction), found through their procedures (indexed by
+-- debtor); a rebuild blanks the same.
+UPDATE legal_steps s SET note = '', note_erased = true
+FROM legal_procedures p
+WHERE p.debtor_id = ANY(@debtor_ids::uuid[]) AND s.procedure_id = p.id AND s.note <> '';
 
 -- name: LegalDeadlinesInsert :exec
 INSERT INTO legal_deadlines (id, procedure_id, debt_id, creditor_id, debtor_id, kind, seq, step, name, from_on, due_on,
