@@ -113,8 +113,8 @@ func TestProgressWithoutNotification(t *testing.T) {
 
 	set := func(name string, next int64) {
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			return store.New(tx).ProjectionOffsetUpsert(ctx, store.ProjectionOffsetUpsertParams{
-				Projection: name, Partition: 2, NextOffset: next, UpdatedAt: time.Now(),
+			return store.New(tx).ProjectionOffsetsUpsert(ctx, store.ProjectionOffsetsUpsertParams{
+				Projections: []string{name}, Partitions: []int32{2}, NextOffsets: []int64{next}, UpdatedAt: time.Now(),
 			})
 		})
 		if err != nil {

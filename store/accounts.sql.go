@@ -145,15 +145,6 @@ func (q *Queries) AccountsGetMany(ctx context.Context, ids []string) ([]Account,
 	return items, nil
 }
 
-const accountsTruncate = `-- name: AccountsTruncate :exec
-TRUNCATE accounts
-`
-
-func (q *Queries) AccountsTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, accountsTruncate)
-	return err
-}
-
 const accountsUpsert = `-- name: AccountsUpsert :exec
 INSERT INTO accounts (id, status, kind, role, creditor_id, debtor_id, email, full_name, phone, declared,
     mfa_enrolled, status_reason, erased, version, created_at, updated_at)
@@ -224,14 +215,5 @@ type CreditorDebtorsInsertParams struct {
 
 func (q *Queries) CreditorDebtorsInsert(ctx context.Context, arg CreditorDebtorsInsertParams) error {
 	_, err := q.db.Exec(ctx, creditorDebtorsInsert, arg.CreditorID, arg.DebtorID)
-	return err
-}
-
-const creditorDebtorsTruncate = `-- name: CreditorDebtorsTruncate :exec
-TRUNCATE creditor_debtors
-`
-
-func (q *Queries) CreditorDebtorsTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, creditorDebtorsTruncate)
 	return err
 }

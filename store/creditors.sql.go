@@ -185,15 +185,6 @@ func (q *Queries) CreditorsGetMany(ctx context.Context, ids []string) ([]Credito
 	return items, nil
 }
 
-const creditorsTruncate = `-- name: CreditorsTruncate :exec
-TRUNCATE creditors
-`
-
-func (q *Queries) CreditorsTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, creditorsTruncate)
-	return err
-}
-
 const creditorsUpsert = `-- name: CreditorsUpsert :exec
 INSERT INTO creditors (id, ref, status, name, legal_form, nif, rc, sector, wilaya, address, phone, email,
     contact_name, commission_bps, erased, search, version, created_at, updated_at)

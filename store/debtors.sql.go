@@ -217,15 +217,6 @@ func (q *Queries) DebtorsGetMany(ctx context.Context, ids []string) ([]Debtor, e
 	return items, nil
 }
 
-const debtorsTruncate = `-- name: DebtorsTruncate :exec
-TRUNCATE debtors
-`
-
-func (q *Queries) DebtorsTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, debtorsTruncate)
-	return err
-}
-
 const debtorsUpsert = `-- name: DebtorsUpsert :exec
 INSERT INTO debtors (id, ref, status, kind, full_name, nin, nif, rc, phones, email, address, wilaya,
     preferred_channel, language, erased, search, version, created_at, updated_at)

@@ -10,51 +10,6 @@ import (
 	"time"
 )
 
-const debtByExternalRef = `-- name: DebtByExternalRef :one
-SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at, description_erased FROM debts WHERE creditor_id = $1 AND external_ref = $2
-`
-
-type DebtByExternalRefParams struct {
-	CreditorID  string
-	ExternalRef string
-}
-
-func (q *Queries) DebtByExternalRef(ctx context.Context, arg DebtByExternalRefParams) (Debt, error) {
-	row := q.db.QueryRow(ctx, debtByExternalRef, arg.CreditorID, arg.ExternalRef)
-	var i Debt
-	err := row.Scan(
-		&i.ID,
-		&i.Ref,
-		&i.CreditorID,
-		&i.DebtorID,
-		&i.ExternalRef,
-		&i.Type,
-		&i.Currency,
-		&i.Status,
-		&i.PreviousStatus,
-		&i.HoldReason,
-		&i.Principal,
-		&i.Charges,
-		&i.Discount,
-		&i.WrittenOff,
-		&i.Paid,
-		&i.Credit,
-		&i.Balance,
-		&i.AcknowledgedOn,
-		&i.OriginalDueOn,
-		&i.CurrentDueOn,
-		&i.AgentID,
-		&i.Wilaya,
-		&i.Description,
-		&i.LastPaymentOn,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DescriptionErased,
-	)
-	return i, err
-}
-
 const debtGet = `-- name: DebtGet :one
 SELECT id, ref, creditor_id, debtor_id, external_ref, type, currency, status, previous_status, hold_reason, principal, charges, discount, written_off, paid, credit, balance, acknowledged_on, original_due_on, current_due_on, agent_id, wilaya, description, last_payment_on, version, created_at, updated_at, description_erased FROM debts WHERE id = $1
   AND ($2::uuid IS NULL OR creditor_id = $2)
@@ -573,15 +528,6 @@ WHERE w.debtor_id = ANY($1::uuid[]) AND d.debtor_id = w.debtor_id AND d.wilaya I
 // Brings the debts of debtors whose wilaya this batch set up to date.
 func (q *Queries) DebtsSetWilaya(ctx context.Context, debtorIds []string) error {
 	_, err := q.db.Exec(ctx, debtsSetWilaya, debtorIds)
-	return err
-}
-
-const debtsTruncate = `-- name: DebtsTruncate :exec
-TRUNCATE debts, payments, debt_proposals, debt_debtor_wilayas
-`
-
-func (q *Queries) DebtsTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, debtsTruncate)
 	return err
 }
 

@@ -71,12 +71,3 @@ type EventLogInsertParams struct {
 	Partition        int32
 	KafkaOffset      int64
 }
-
-const eventLogTruncate = `-- name: EventLogTruncate :exec
-TRUNCATE event_log
-`
-
-func (q *Queries) EventLogTruncate(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, eventLogTruncate)
-	return err
-}

@@ -544,17 +544,6 @@ func (q *Queries) RecoveryCodesInsert(ctx context.Context, arg RecoveryCodesInse
 	return err
 }
 
-const recoveryCodesLeft = `-- name: RecoveryCodesLeft :one
-SELECT count(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL
-`
-
-func (q *Queries) RecoveryCodesLeft(ctx context.Context, accountID string) (int64, error) {
-	row := q.db.QueryRow(ctx, recoveryCodesLeft, accountID)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const securityLogInsert = `-- name: SecurityLogInsert :exec
 INSERT INTO security_log (at, action, outcome, actor_id, actor_role, ip, user_agent, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -690,53 +679,6 @@ type SessionTouchParams struct {
 func (q *Queries) SessionTouch(ctx context.Context, arg SessionTouchParams) error {
 	_, err := q.db.Exec(ctx, sessionTouch, arg.Now, arg.ID)
 	return err
-}
-
-const sessionsOfAccount = `-- name: SessionsOfAccount :many
-SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions
-WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2
-ORDER BY created_at DESC
-`
-
-type SessionsOfAccountParams struct {
-	AccountID string
-	Now       time.Time
-}
-
-type SessionsOfAccountRow struct {
-	ID         string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	Ip         string
-	UserAgent  string
-}
-
-func (q *Queries) SessionsOfAccount(ctx context.Context, arg SessionsOfAccountParams) ([]SessionsOfAccountRow, error) {
-	rows, err := q.db.Query(ctx, sessionsOfAccount, arg.AccountID, arg.Now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []SessionsOfAccountRow{}
-	for rows.Next() {
-		var i SessionsOfAccountRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.CreatedAt,
-			&i.LastSeenAt,
-			&i.ExpiresAt,
-			&i.Ip,
-			&i.UserAgent,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const sessionsPurge = `-- name: SessionsPurge :execrows

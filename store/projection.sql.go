@@ -163,30 +163,6 @@ func (q *Queries) ProjectionOffsetSkipPast(ctx context.Context, arg ProjectionOf
 	return err
 }
 
-const projectionOffsetUpsert = `-- name: ProjectionOffsetUpsert :exec
-INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (projection, partition) DO UPDATE
-SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
-`
-
-type ProjectionOffsetUpsertParams struct {
-	Projection string
-	Partition  int32
-	NextOffset int64
-	UpdatedAt  time.Time
-}
-
-func (q *Queries) ProjectionOffsetUpsert(ctx context.Context, arg ProjectionOffsetUpsertParams) error {
-	_, err := q.db.Exec(ctx, projectionOffsetUpsert,
-		arg.Projection,
-		arg.Partition,
-		arg.NextOffset,
-		arg.UpdatedAt,
-	)
-	return err
-}
-
 const projectionOffsetsDelete = `-- name: ProjectionOffsetsDelete :exec
 DELETE FROM projection_offsets WHERE projection = $1
 `

@@ -45,8 +45,6 @@ type keyCache interface {
 	Forget(subject string)
 }
 
-var _ projections.Forgetter = keyCache(nil)
-
 func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) error {
 	withDemo := false
 	for _, a := range args {

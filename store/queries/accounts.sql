@@ -16,9 +16,6 @@ ON CONFLICT (id) DO UPDATE SET
     status_reason = excluded.status_reason, erased = excluded.erased, version = excluded.version,
     created_at = excluded.created_at, updated_at = excluded.updated_at;
 
--- name: AccountsTruncate :exec
-TRUNCATE accounts;
-
 -- name: AccountGet :one
 SELECT * FROM accounts WHERE id = @id;
 
@@ -39,5 +36,3 @@ INSERT INTO creditor_debtors (creditor_id, debtor_id)
 SELECT unnest(@creditor_id::uuid[]), unnest(@debtor_id::uuid[])
 ON CONFLICT DO NOTHING;
 
--- name: CreditorDebtorsTruncate :exec
-TRUNCATE creditor_debtors;

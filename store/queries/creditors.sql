@@ -36,9 +36,6 @@ WHERE (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
 ORDER BY created_at DESC, id DESC
 LIMIT @row_limit;
 
--- name: CreditorsTruncate :exec
-TRUNCATE creditors;
-
 -- name: CreditorOpenDebtCount :one
 -- The creditor's debts still worked (open_statuses: collection.OpenDebtStatuses),
 -- which keep the creditor from being erased.

@@ -49,9 +49,6 @@ WHERE (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
 ORDER BY created_at DESC, id DESC
 LIMIT @row_limit;
 
--- name: DebtorsTruncate :exec
-TRUNCATE debtors;
-
 -- name: DebtorOpenDebtCount :one
 -- The debtor's debts still worked (open_statuses: collection.OpenDebtStatuses),
 -- which keep the debtor from being erased.

@@ -22,9 +22,6 @@ ON CONFLICT (id) DO UPDATE SET
     last_payment_on = excluded.last_payment_on,
     version = excluded.version, updated_at = excluded.updated_at;
 
--- name: DebtsTruncate :exec
-TRUNCATE debts, payments, debt_proposals, debt_debtor_wilayas;
-
 -- name: DebtorWilayasUpsert :exec
 INSERT INTO debt_debtor_wilayas (debtor_id, wilaya)
 SELECT unnest(@debtor_id::uuid[]), unnest(@wilaya::int[])
@@ -45,9 +42,6 @@ WHERE w.debtor_id = ANY(@debtor_ids::uuid[]) AND d.debtor_id = w.debtor_id AND d
 SELECT * FROM debts WHERE id = @id
   AND (sqlc.narg('scope_creditor')::uuid IS NULL OR creditor_id = sqlc.narg('scope_creditor'))
   AND (sqlc.narg('scope_debtor')::uuid IS NULL OR debtor_id = sqlc.narg('scope_debtor'));
-
--- name: DebtByExternalRef :one
-SELECT * FROM debts WHERE creditor_id = @creditor_id AND external_ref = @external_ref;
 
 -- name: PaymentsUpsert :exec
 INSERT INTO payments (id, debt_id, creditor_id, debtor_id, amount, value_date, recorded_at, method, reference, note,

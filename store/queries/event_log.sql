@@ -8,5 +8,3 @@ VALUES (@event_id, @aggregate_type, @aggregate_id, @aggregate_version, @type, @s
 SELECT * FROM event_log WHERE aggregate_type = @aggregate_type AND aggregate_id = @aggregate_id
 ORDER BY aggregate_version;
 
--- name: EventLogTruncate :exec
-TRUNCATE event_log;

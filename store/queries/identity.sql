@@ -60,9 +60,6 @@ SELECT @account_id, unnest(@code_hashes::bytea[]);
 UPDATE recovery_codes SET used_at = @now::timestamptz
 WHERE account_id = @account_id AND code_hash = @code_hash AND used_at IS NULL;
 
--- name: RecoveryCodesLeft :one
-SELECT count(*) FROM recovery_codes WHERE account_id = @account_id AND used_at IS NULL;
-
 -- name: MFAChallengeInsert :exec
 INSERT INTO mfa_challenges (token_hash, account_id, created_at, expires_at)
 VALUES (@token_hash, @account_id, @now, @expires_at);
@@ -101,11 +98,6 @@ UPDATE sessions SET revoked_at = @now::timestamptz, revoked_why = @why::text WHE
 
 -- name: SessionsRevokeAccount :execrows
 UPDATE sessions SET revoked_at = @now::timestamptz, revoked_why = @why::text WHERE account_id = @account_id AND revoked_at IS NULL;
-
--- name: SessionsOfAccount :many
-SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions
-WHERE account_id = @account_id AND revoked_at IS NULL AND expires_at > @now
-ORDER BY created_at DESC;
 
 -- name: APIKeyInsert :exec
 INSERT INTO api_keys (id, token_hash, prefix, account_id, creditor_id, name, scopes, created_at, expires_at)

@@ -5,12 +5,6 @@ SELECT projection, partition, next_offset FROM projection_offsets
 WHERE projection = ANY(@projections::text[]) AND partition = ANY(@partitions::int[])
 FOR UPDATE;
 
--- name: ProjectionOffsetUpsert :exec
-INSERT INTO projection_offsets (projection, partition, next_offset, updated_at)
-VALUES (@projection, @partition, @next_offset, @updated_at)
-ON CONFLICT (projection, partition) DO UPDATE
-SET next_offset = excluded.next_offset, updated_at = excluded.updated_at;
-
 -- name: ProjectionOffsetsUpsert :exec
 -- A batch's offsets in one statement (one round trip instead of one per
 -- projection and partition). The (projection, partition) pairs are unique.
